@@ -1,0 +1,1 @@
+//! Tokenisation and typed masking of variables.
