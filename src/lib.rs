@@ -17,3 +17,4 @@ pub mod input;
 pub mod mask;
 pub mod mine;
 pub mod record;
+pub mod redact;
