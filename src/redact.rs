@@ -1,0 +1,1 @@
+//! Redaction of secrets and suspicious content before anything leaves the process.
