@@ -42,13 +42,26 @@ const MAX_TOKEN_SCAN: usize = 256;
 ///
 /// Only the first word and the last byte of the line are looked at, so the check costs a
 /// few comparisons per line.
+#[inline]
 pub fn is_continuation(line: &[u8]) -> bool {
+    // The common cases (indented frames, headers starting with a digit or a bracket) are
+    // decided here, inlined into the splitter's loop; words go to the out-of-line rest.
+    match line.first() {
+        None => true,
+        Some(b' ' | b'\t') => !is_padded_level(line),
+        Some(b'0'..=b'9' | b'[' | b'-' | b'<' | b'{' | b'(') => false,
+        Some(_) => starts_with_continuation_word(line),
+    }
+}
+
+/// [`is_continuation`] for lines that start with something other than a blank, a digit
+/// or an opening bracket.
+#[inline(never)]
+fn starts_with_continuation_word(line: &[u8]) -> bool {
     let Some(&first) = line.first() else {
         return true;
     };
     match first {
-        b' ' | b'\t' => !is_padded_level(line),
-        b'0'..=b'9' | b'[' | b'-' | b'<' | b'{' | b'(' => false,
         b'.' => is_more_marker(line),
         b'a' if line.starts_with(b"at ") => true,
         b'C' if line.starts_with(b"Caused by:") => true,

@@ -25,6 +25,7 @@
 //! ```
 
 mod continuation;
+mod newlines;
 mod source;
 mod split;
 

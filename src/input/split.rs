@@ -18,6 +18,7 @@ use memchr::memchr;
 
 use super::Event;
 use super::continuation::is_continuation;
+use super::newlines::Newlines;
 
 /// Default cap on one line: 64 KiB. Real log lines are far shorter; the few longer ones are
 /// usually dumped payloads whose tail says nothing a template could use.
@@ -459,8 +460,7 @@ impl Splitter {
         let max_event = self.cfg.max_event_bytes;
         let multiline = self.cfg.multiline;
         let mut open: Option<Open> = None;
-        while let Some(i) = memchr(b'\n', &chunk[pos..]) {
-            let nl = pos + i;
+        for nl in Newlines::new(chunk, pos) {
             let content_end = if nl > pos && chunk[nl - 1] == b'\r' {
                 nl - 1
             } else {
