@@ -7,7 +7,7 @@
 //! stack trace with a `Caused by:` section.
 
 use std::hint::black_box;
-use std::io::{Cursor, Write};
+use std::io::{Cursor, Read, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -156,6 +156,18 @@ fn bench_input(c: &mut Criterion) {
     };
     let zst = zstd::encode_all(&loghub[..], 3).unwrap_or_default();
     group.throughput(Throughput::Bytes(loghub.len() as u64));
+    // The decoders alone, read into the same 1 MiB buffer: the floor for the two above.
+    group.bench_function("decode_only_gzip/loghub", |b| {
+        b.iter(|| drain(flate2::read::MultiGzDecoder::new(Cursor::new(&gz[..]))))
+    });
+    group.bench_function("decode_only_zstd/loghub", |b| {
+        b.iter(
+            || match zstd::stream::read::Decoder::new(Cursor::new(&zst[..])) {
+                Ok(decoder) => drain(decoder),
+                Err(e) => panic!("{e}"),
+            },
+        )
+    });
     for (name, compressed) in [("gzip", gz), ("zstd", zst)] {
         group.bench_function(format!("stream_{name}/loghub"), |b| {
             b.iter_batched(
@@ -177,6 +189,16 @@ fn bench_input(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// Reads `reader` to the end through a 1 MiB buffer; returns the byte count.
+fn drain(mut reader: impl Read) -> usize {
+    let mut buf = vec![0u8; 1024 * 1024];
+    let mut total = 0;
+    while let Ok(n @ 1..) = reader.read(&mut buf) {
+        total += n;
+    }
+    total
 }
 
 criterion_group!(benches, bench_input);

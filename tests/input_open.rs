@@ -504,3 +504,36 @@ fn long_lines_are_capped_when_streamed() {
     assert_eq!(heads, [(100, true), (5, false)]);
     assert_eq!(stats.truncated_lines, 1);
 }
+
+#[test]
+fn several_inputs_are_read_in_order_past_failures() {
+    let dir = tempdir();
+    let specs = [
+        InputSpec::Path(fixture("go_panic.log")),
+        InputSpec::Path(dir.path().join("missing.log")),
+        InputSpec::Path(temp_file(&dir, "b.log.gz", &gzip(b"x\ny\n"))),
+    ];
+    let mut seen = Vec::new();
+    let results = logsift::input::for_each_event_in(&specs, &SplitConfig::default(), |e| {
+        seen.push((e.source, e.line_no));
+        ControlFlow::Continue(())
+    });
+    assert_eq!(results.len(), 3);
+    assert!(matches!(results[0], Ok(SplitStats { lines: 15, .. })));
+    assert!(matches!(results[1], Err(InputError::NotFound { .. })));
+    assert!(matches!(results[2], Ok(SplitStats { lines: 2, .. })));
+    assert_eq!(seen, [(0, 1), (0, 2), (0, 15), (2, 1), (2, 2)]);
+
+    // Stopping in the first input leaves the others unopened.
+    let results = logsift::input::for_each_event_in(&specs, &SplitConfig::default(), |_| {
+        ControlFlow::Break(())
+    });
+    assert_eq!(results.len(), 1);
+}
+
+#[test]
+fn inputs_can_move_to_other_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Input>();
+    assert_send::<InputError>();
+}

@@ -225,6 +225,10 @@ mod tests {
             "main.go:12: listening (port 80)",
             "{\"level\":\"info\"}",
             "exit status 2",
+            "ERROR:root:job failed (code 3)",
+            "WARNING:urllib3.connectionpool:Retrying (Retry(total=2))",
+            "kernel: usb 1-1: new device (high-speed)",
+            "systemd[1]: Started Session 5 of user root (uid=0)",
         ] {
             assert!(!cont(line), "{line:?} should start an event");
         }

@@ -10,6 +10,7 @@
 //! * [`Splitter`] cuts bytes into [`Event`]s, incrementally; [`SplitConfig`] holds its caps.
 //! * [`is_continuation`] is the one rule that says which lines join the event before them.
 //! * [`chunk_boundaries`] cuts a buffer at event boundaries for parallel splitting.
+//! * [`for_each_event_in`] reads several inputs in order, going on past the ones that fail.
 //!
 //! ```no_run
 //! use std::ops::ControlFlow;
@@ -30,7 +31,10 @@ mod source;
 mod split;
 
 pub use continuation::is_continuation;
-pub use source::{Access, Compression, Input, InputError, InputSpec, PEEK_BYTES, READ_CHUNK_BYTES};
+pub use source::{
+    Access, Compression, Input, InputError, InputSpec, PEEK_BYTES, READ_CHUNK_BYTES,
+    for_each_event_in,
+};
 pub use split::{
     DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, MAX_CAP_BYTES, SplitConfig,
     SplitConfigBuilder, SplitConfigError, SplitStats, Splitter, chunk_boundaries, count_lines,

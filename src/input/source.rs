@@ -486,3 +486,34 @@ impl Input {
         }
     }
 }
+
+/// Reads several inputs one after another, in order; input `k` of `specs` gets source
+/// index `k` in its events. An input that cannot be opened or read has its error in its
+/// slot of the result (after the events read before a read error) and the next input is
+/// read all the same. When `f` returns [`ControlFlow::Break`], reading stops: the result
+/// then has one entry per input started.
+pub fn for_each_event_in<F>(
+    specs: &[InputSpec],
+    cfg: &SplitConfig,
+    mut f: F,
+) -> Vec<Result<SplitStats, InputError>>
+where
+    F: FnMut(&Event<'_>) -> ControlFlow<()>,
+{
+    let mut results = Vec::with_capacity(specs.len());
+    let mut stopped = false;
+    for (source, spec) in (0u32..).zip(specs) {
+        let result = Input::open(spec).and_then(|mut input| {
+            input.for_each_event(source, cfg, |event| {
+                let flow = f(event);
+                stopped = flow.is_break();
+                flow
+            })
+        });
+        results.push(result);
+        if stopped {
+            break;
+        }
+    }
+    results
+}

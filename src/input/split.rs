@@ -89,6 +89,8 @@ pub struct SplitConfigBuilder {
 impl SplitConfigBuilder {
     /// Cap on one line (default [`DEFAULT_MAX_LINE_BYTES`]). Longer lines keep their first
     /// `n` bytes; the rest up to the newline is skipped and the line counted as truncated.
+    /// The cut is at a byte, so it can fall inside a multi-byte UTF-8 character; later
+    /// stages decode lossily anyway.
     pub fn max_line_bytes(mut self, n: usize) -> Self {
         self.cfg.max_line_bytes = n;
         self
@@ -189,6 +191,9 @@ impl SplitStats {
 /// returning [`ControlFlow::Break`].
 ///
 /// Feeding a buffer whole or cut anywhere into chunks gives the same events and stats.
+///
+/// An event holds at most `u32::MAX` lines ([`Event::lines`] is a `u32`): a longer run of
+/// continuation lines is cut there and goes on as a new event.
 ///
 /// ```
 /// use std::ops::ControlFlow;
@@ -360,7 +365,6 @@ impl Splitter {
     }
 
     /// Ends the input: splits a last line without newline and delivers the open event.
-    /// The splitter is then empty and could start a new input with the same line counter.
     pub fn finish<F>(&mut self, mut f: F) -> ControlFlow<()>
     where
         F: FnMut(&Event<'_>) -> ControlFlow<()>,
