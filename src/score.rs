@@ -96,10 +96,11 @@ pub const DEFAULT_FDR: f64 = 0.01;
 /// Pseudo-count added to both counts before taking the log fold change (the Haldane-Anscombe
 /// 0.5 correction): finite for zero counts, and small counts shrink toward no change.
 pub const DEFAULT_PSEUDO_COUNT: f64 = 0.5;
-/// Default smallest |log2 fold change| for a `spike` or `drop`: 1.6x. Benign load drift of
-/// +-25-40 % (log2 0.32-0.49) plus Poisson noise stays below it; a doubling clears it with
-/// room for noise.
-pub const DEFAULT_MIN_LOG2_FOLD: f64 = 0.678;
+/// Default smallest |log2 fold change| for a `spike` or `drop`: 5/3 (or 3/5), log2 = 0.737.
+/// It sits midway, on the log scale, between a benign load drift of 40 % (log2 0.49) and a
+/// doubling or halving (log2 1), the smallest change worth waking someone for; Poisson noise
+/// around either side is what the significance test is for.
+pub const DEFAULT_MIN_LOG2_FOLD: f64 = 0.736_965_594_166_206;
 /// Default fewest incident events for a `new` template: fewer is indistinguishable from a
 /// rare template that happened to miss the baseline.
 pub const DEFAULT_MIN_NEW_COUNT: u64 = 3;
@@ -441,6 +442,8 @@ pub struct Flag {
     pub level: Option<&'static str>,
     /// Slot index (param_shift only).
     pub slot: Option<u16>,
+    /// Other slots of the same template whose values shifted too (param_shift only).
+    pub other_slots: Vec<u16>,
     /// Top values before (param_shift only).
     pub values_before: Vec<ValueShare>,
     /// Top values after (param_shift only).
@@ -690,15 +693,22 @@ pub fn analyse(
         let first: u64 = pts[..third].iter().sum();
         let last: u64 = pts[pts.len() - third..].iter().sum();
         let ratio = (last as f64 + cfg.pseudo_count) / (first as f64 + cfg.pseudo_count);
-        trend_rows.push((k, ratio));
+        let last_ms = (third as i64 * trend_width * cw) as f64;
+        trend_rows.push((k, ratio, last as f64 / last_ms.max(1.0)));
         trend_ln_ps.push(ln_p);
     }
     let trend_qs = stats::bh_ln_qvalues(&trend_ln_ps);
-    for (((k, ratio), &ln_p), &ln_q) in trend_rows.iter().zip(&trend_ln_ps).zip(&trend_qs) {
-        if ln_q > ln_fdr || *ratio < cfg.trend_min_ratio {
+    for (((k, ratio, last_rate), &ln_p), &ln_q) in
+        trend_rows.iter().zip(&trend_ln_ps).zip(&trend_qs)
+    {
+        let r = &rows[*k];
+        // The rise must also end well above the baseline rate, or it is a wobble around
+        // normal: the last third's rate against the baseline's, by the spike threshold.
+        let base_rate = (r.b as f64 + cfg.pseudo_count) / t_base * center.exp2();
+        let above = (last_rate / base_rate).log2() >= cfg.min_log2_fold;
+        if ln_q > ln_fdr || *ratio < cfg.trend_min_ratio || !above {
             continue;
         }
-        let r = &rows[*k];
         if let Some(f) = flags
             .iter_mut()
             .find(|f| f.cluster_id == r.id && f.kind == Kind::Spike)
@@ -754,8 +764,29 @@ pub fn analyse(
         }
     }
     let param_qs = stats::bh_ln_qvalues(&param_ln_ps);
-    for ((id, slot, cand), &ln_q) in param_cands.iter().zip(&param_qs) {
+    // One finding per template: the slot with the largest share change (ties: the more
+    // significant, then the lower slot); the other shifted slots are listed with it.
+    let mut best_slot: BTreeMap<u32, (usize, Vec<u16>)> = BTreeMap::new();
+    for (n, ((id, slot, cand), &ln_q)) in param_cands.iter().zip(&param_qs).enumerate() {
         if ln_q > ln_fdr || cand.effect < cfg.min_share_change {
+            continue;
+        }
+        let e = best_slot.entry(*id).or_insert((n, Vec::new()));
+        e.1.push(u16::try_from(*slot).unwrap_or(u16::MAX));
+        let (cur, _, _) = &param_cands[e.0];
+        let cur_q = param_qs[e.0];
+        let better = cand.effect > param_cands[e.0].2.effect
+            || (cand.effect == param_cands[e.0].2.effect && ln_q < cur_q);
+        let _ = cur;
+        if better {
+            e.0 = n;
+        }
+    }
+    for (n, ((id, slot, cand), &ln_q)) in param_cands.iter().zip(&param_qs).enumerate() {
+        let Some((best, slots)) = best_slot.get(id) else {
+            continue;
+        };
+        if *best != n {
             continue;
         }
         let Some(r) = rows.iter().find(|r| r.id == *id) else {
@@ -776,6 +807,7 @@ pub fn analyse(
             t_inc,
         );
         f.slot = u16::try_from(*slot).ok();
+        f.other_slots = slots.iter().copied().filter(|s| Some(*s) != f.slot).collect();
         f.values_before = cand.before.clone();
         f.values_after = cand.after.clone();
         flags.push(f);
@@ -989,6 +1021,7 @@ fn make_flag(
         last_seen,
         level: level_name(level_of(counts, info, r.id)),
         slot: None,
+        other_slots: Vec::new(),
         values_before: Vec::new(),
         values_after: Vec::new(),
         samples: ci.map_or_else(Vec::new, |c| {
@@ -1034,13 +1067,31 @@ fn param_test(
     };
     let mut bs: Vec<u64> = values.iter().map(|v| count_in(before, v, base)).collect();
     let mut is: Vec<u64> = values.iter().map(|v| count_in(after, v, inc)).collect();
-    let other_b = nb.saturating_sub(bs.iter().sum());
-    let other_i = ni.saturating_sub(is.iter().sum());
+    let mut other_b = nb.saturating_sub(bs.iter().sum());
+    let mut other_i = ni.saturating_sub(is.iter().sum());
+    // A value that entered the summary by eviction after a window began had its earlier
+    // occurrences in that window counted as "other"; Space-Saving bounds them by the value's
+    // error (or, for a value the side does not track, by the side's smallest weight). Within
+    // that bound the value is given the count least favourable to a shift (as close to its
+    // share on the other side as the bound allows), so eviction history cannot pass for a
+    // change of distribution.
+    let nbf = nb as f64;
+    let nif = ni as f64;
+    for (n, v) in values.iter().enumerate() {
+        let room_b = unseen_bound(before, v, base.0).min(other_b);
+        let target_b = (is[n] as f64 / nif * nbf).round() as u64;
+        let add_b = target_b.saturating_sub(bs[n]).min(room_b);
+        bs[n] += add_b;
+        other_b -= add_b;
+        let room_i = unseen_bound(after, v, inc.0).min(other_i);
+        let target_i = (bs[n] as f64 / nbf * nif).round() as u64;
+        let add_i = target_i.saturating_sub(is[n]).min(room_i);
+        is[n] += add_i;
+        other_i -= add_i;
+    }
     bs.push(other_b);
     is.push(other_i);
     let (_, _, ln_p) = stats::g_test_2xk(&bs, &is)?;
-    let nbf = nb as f64;
-    let nif = ni as f64;
     let effect = bs[..values.len()]
         .iter()
         .zip(&is[..values.len()])
@@ -1075,6 +1126,30 @@ fn param_test(
         before: top(&bs, nbf),
         after: top(&is, nif),
     })
+}
+
+/// How many occurrences of `value` inside a window starting at parameter bucket `lo` the
+/// summary may have lost to "other": none when the value has been tracked since before `lo`
+/// or was never displaced, its Space-Saving error when it entered later by eviction, and the
+/// smallest tracked weight when the summary is full and does not track it.
+fn unseen_bound(s: &SlotSummary, value: &[u8], lo: i64) -> u64 {
+    match s.tracked.iter().find(|t| t.value == value) {
+        Some(t) => {
+            let since = t.series.iter().next().map(|(k, _)| k);
+            if t.error > 0 && since.is_some_and(|k| k > lo) {
+                t.error
+            } else {
+                0
+            }
+        }
+        None => {
+            if s.tracked.is_empty() {
+                0
+            } else {
+                s.tracked.iter().map(|t| t.weight).min().unwrap_or(0)
+            }
+        }
+    }
 }
 
 /// Sums `(bucket, count)` pairs into `ceil((hi - lo) / width)` points over `[lo, hi)`.

@@ -167,6 +167,31 @@ pub fn ln_binom_cdf(k: u64, n: u64, p: f64) -> f64 {
     ln_inc_beta(1.0 - p, (n - k) as f64, (k + 1) as f64)
 }
 
+/// `ln P(X = k)` for `X ~ Binomial(n, p)`, `0 < p < 1`.
+pub fn ln_binom_pmf(k: u64, n: u64, p: f64) -> f64 {
+    if k > n {
+        return f64::NEG_INFINITY;
+    }
+    let (kf, nf) = (k as f64, n as f64);
+    ln_gamma(nf + 1.0) - ln_gamma(kf + 1.0) - ln_gamma(nf - kf + 1.0)
+        + kf * p.ln()
+        + (nf - kf) * (-p).ln_1p()
+}
+
+/// `ln(e^a + e^b)` without overflow.
+pub fn ln_add_exp(a: f64, b: f64) -> f64 {
+    let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
+    if lo == f64::NEG_INFINITY {
+        return hi;
+    }
+    hi + (lo - hi).exp().ln_1p()
+}
+
+/// Relative tolerance when comparing point probabilities in the two-sided test, as in R's
+/// `binom.test` (`relErr <- 1 + 1e-7`): outcomes as likely as the observed one up to
+/// rounding count as "as extreme".
+const MINLIKE_REL_TOL: f64 = 1e-7;
+
 /// Direction of a count change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -177,20 +202,64 @@ pub enum Direction {
 /// The exact conditional test for two Poisson rates (Przyborowski & Wilenski 1940; the
 /// "C-test" of Krishnamoorthy & Thomson 2004): given `n = b + i` events, under equal rates
 /// `i ~ Binomial(n, p0)` with `p0` the incident's share of the exposure. Returns the natural
-/// log of the two-sided p-value (twice the smaller tail, capped at 1) and the direction of
-/// the observed change.
+/// log of the two-sided p-value and the direction of the observed change.
+///
+/// The two-sided p-value sums the probabilities of all outcomes no more likely than the
+/// observed one (the "minimum likelihood" method of R's `binom.test` and SciPy's
+/// `binomtest`), found by bisection on the monotone side of the mode, so it costs
+/// O(log n) tail evaluations at any n.
 pub fn ln_poisson_rate_test(baseline: u64, incident: u64, p0: f64) -> (f64, Direction) {
     let n = baseline.saturating_add(incident);
-    let upper = ln_binom_sf(incident, n, p0);
-    let lower = ln_binom_cdf(incident, n, p0);
+    let k = incident;
     let expected = n as f64 * p0;
-    let dir = if (incident as f64) >= expected {
+    let dir = if (k as f64) >= expected {
         Direction::Up
     } else {
         Direction::Down
     };
-    let tail = upper.min(lower);
-    ((tail + LN_2).min(0.0), dir)
+    if n == 0 || !(p0 > 0.0 && p0 < 1.0) {
+        return (0.0, dir);
+    }
+    let mode = (((n + 1) as f64) * p0).floor().min(n as f64) as u64;
+    let ln_d = ln_binom_pmf(k, n, p0) + MINLIKE_REL_TOL.ln_1p();
+    let ln_p = if k == mode {
+        0.0
+    } else if k > mode {
+        // Largest j <= mode with pmf(j) <= pmf(k): pmf increases on [0, mode].
+        let upper = ln_binom_sf(k, n, p0);
+        if ln_binom_pmf(0, n, p0) > ln_d {
+            upper
+        } else {
+            let (mut lo, mut hi) = (0u64, mode);
+            while lo < hi {
+                let mid = lo + (hi - lo).div_ceil(2);
+                if ln_binom_pmf(mid, n, p0) <= ln_d {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            ln_add_exp(upper, ln_binom_cdf(lo, n, p0))
+        }
+    } else {
+        // Smallest j > mode with pmf(j) <= pmf(k): pmf decreases on [mode, n].
+        let lower = ln_binom_cdf(k, n, p0);
+        if ln_binom_pmf(n, n, p0) > ln_d {
+            lower
+        } else {
+            let (mut lo, mut hi) = (mode + 1, n);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if ln_binom_pmf(mid, n, p0) <= ln_d {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            ln_add_exp(lower, ln_binom_sf(lo, n, p0))
+        }
+    };
+    (ln_p.min(0.0), dir)
 }
 
 /// `ln Q(s, x)`, the log of the regularised upper incomplete gamma function, for `s > 0`.
