@@ -15,7 +15,6 @@ use std::path::Path;
 use logsift::record::{Level, Timestamp};
 use logsift::score::{self, Analysis, ClusterInfo, ScoreConfig, TimeRef, WindowSpec};
 use logsift::window::{Group, WindowConfig, WindowCounts};
-use regex::Regex;
 use serde_json::Value;
 
 /// One parsed line.
@@ -49,24 +48,204 @@ fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Loghub log format to an anchored regex: `<Field>` is a lazy named group, runs of spaces
-/// match any whitespace, the rest is regex syntax.
-pub fn format_regex(format: &str) -> Result<Regex, String> {
-    let field = Regex::new(r"<([^<>]+)>").map_err(|e| e.to_string())?;
-    let spaces = Regex::new(" +").map_err(|e| e.to_string())?;
-    let mut out = String::from("^");
-    let mut last = 0;
-    for m in field.captures_iter(format) {
-        let (Some(all), Some(name)) = (m.get(0), m.get(1)) else {
-            continue;
-        };
-        out.push_str(&spaces.replace_all(&format[last..all.start()], r"\s+"));
-        out.push_str(&format!("(?P<{}>.*?)", name.as_str()));
-        last = all.end();
+/// One element of a Loghub log format.
+#[derive(Debug, Clone)]
+enum Tok {
+    /// `<Name>`: a lazy group.
+    Field(String),
+    /// A literal byte (`\[` is the literal `[`).
+    Lit(u8),
+    /// A run of spaces in the format: one or more whitespace bytes (greedy).
+    Space,
+    /// `( ... )?`: an optional group (greedy).
+    Opt(Vec<Tok>),
+}
+
+/// A compiled Loghub log format: the regex syntax those formats use (`<Field>` as a lazy
+/// group, spaces as `\s+`, `\[`-style escapes and `(...)?`), matched by a small
+/// backtracking matcher with the regex's priorities (lazy fields try shortest first, `\s+`
+/// and `?` try longest first). Anchored at both ends. Much faster than a general regex
+/// engine in unoptimised test builds.
+#[derive(Debug, Clone)]
+pub struct Format {
+    toks: Vec<Tok>,
+    names: Vec<String>,
+}
+
+fn parse_format(f: &[u8], i: &mut usize, in_group: bool) -> Result<Vec<Tok>, String> {
+    let mut out = Vec::new();
+    while *i < f.len() {
+        match f[*i] {
+            b'<' => {
+                let end = f[*i..]
+                    .iter()
+                    .position(|&c| c == b'>')
+                    .ok_or("unclosed <field> in the log format")?;
+                let name = String::from_utf8_lossy(&f[*i + 1..*i + end]).into_owned();
+                out.push(Tok::Field(name));
+                *i += end + 1;
+            }
+            b' ' => {
+                while *i < f.len() && f[*i] == b' ' {
+                    *i += 1;
+                }
+                out.push(Tok::Space);
+            }
+            b'\\' => {
+                let c = *f.get(*i + 1).ok_or("dangling escape in the log format")?;
+                out.push(Tok::Lit(c));
+                *i += 2;
+            }
+            b'(' => {
+                *i += 1;
+                let inner = parse_format(f, i, true)?;
+                if f.get(*i) != Some(&b')') || f.get(*i + 1) != Some(&b'?') {
+                    return Err("only optional groups `(...)?` are supported".into());
+                }
+                *i += 2;
+                out.push(Tok::Opt(inner));
+            }
+            b')' if in_group => return Ok(out),
+            b'.' | b'*' | b'+' | b'?' | b'|' | b'[' | b']' | b'{' | b'}' | b'^' | b'$' | b')' => {
+                return Err(format!("unsupported regex syntax {:?} in the log format", f[*i] as char));
+            }
+            c => {
+                out.push(Tok::Lit(c));
+                *i += 1;
+            }
+        }
     }
-    out.push_str(&spaces.replace_all(&format[last..], r"\s+"));
-    out.push('$');
-    Regex::new(&out).map_err(|e| e.to_string())
+    if in_group {
+        return Err("unclosed group in the log format".into());
+    }
+    Ok(out)
+}
+
+fn collect_names(toks: &[Tok], names: &mut Vec<String>) {
+    for t in toks {
+        match t {
+            Tok::Field(n) => names.push(n.clone()),
+            Tok::Opt(inner) => collect_names(inner, names),
+            _ => {}
+        }
+    }
+}
+
+impl Format {
+    /// Compiles a Loghub log format.
+    pub fn new(format: &str) -> Result<Format, String> {
+        let mut i = 0;
+        let toks = parse_format(format.as_bytes(), &mut i, false)?;
+        let mut names = Vec::new();
+        collect_names(&toks, &mut names);
+        Ok(Format { toks, names })
+    }
+
+    /// The fields of a line by name, or `None` when the line does not match.
+    pub fn split<'a>(&self, line: &'a str) -> Option<HashMap<&str, &'a str>> {
+        let mut caps: Vec<(usize, usize, usize)> = Vec::new();
+        let mut ord = 0usize;
+        let mut stack: Vec<&[Tok]> = vec![&self.toks];
+        if !m(line.as_bytes(), 0, &mut stack, &mut caps, &mut ord) {
+            return None;
+        }
+        let mut out = HashMap::new();
+        for (k, a, b) in caps {
+            if let Some(n) = self.names.get(k) {
+                out.insert(n.as_str(), line.get(a..b)?);
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Field ordinal of the first field in `toks`, counting nested groups.
+fn fields_in(toks: &[Tok]) -> usize {
+    toks.iter()
+        .map(|t| match t {
+            Tok::Field(_) => 1,
+            Tok::Opt(inner) => fields_in(inner),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Backtracking match of the token sequences on `stack` (innermost last) from `pos` to the
+/// end of `s`. `caps` gets `(field ordinal, start, end)`; `ord` is the ordinal of the next
+/// field.
+fn m<'t>(
+    s: &[u8],
+    pos: usize,
+    stack: &mut Vec<&'t [Tok]>,
+    caps: &mut Vec<(usize, usize, usize)>,
+    ord: &mut usize,
+) -> bool {
+    let Some(top) = stack.pop() else {
+        return pos == s.len();
+    };
+    let Some((first, rest)) = top.split_first() else {
+        let ok = m(s, pos, stack, caps, ord);
+        stack.push(top);
+        return ok;
+    };
+    stack.push(rest);
+    let ok = match first {
+        Tok::Lit(c) => s.get(pos) == Some(c) && m(s, pos + 1, stack, caps, ord),
+        Tok::Space => {
+            let mut end = pos;
+            while end < s.len() && s[end].is_ascii_whitespace() {
+                end += 1;
+            }
+            (pos + 1..=end).rev().any(|e| m(s, e, stack, caps, ord))
+        }
+        Tok::Field(_) => {
+            let k = *ord;
+            *ord += 1;
+            let mark = caps.len();
+            // Only ends where the next token can start are worth trying.
+            let next = stack.iter().rev().find_map(|t| t.first());
+            let found = (pos..=s.len()).any(|e| {
+                let plausible = match next {
+                    None => e == s.len(),
+                    Some(Tok::Lit(c)) => s.get(e) == Some(c),
+                    Some(Tok::Space) => s.get(e).is_some_and(u8::is_ascii_whitespace),
+                    Some(_) => true,
+                };
+                if !plausible {
+                    return false;
+                }
+                caps.truncate(mark);
+                caps.push((k, pos, e));
+                m(s, e, stack, caps, ord)
+            });
+            if !found {
+                caps.truncate(mark);
+                *ord -= 1;
+            }
+            found
+        }
+        Tok::Opt(inner) => {
+            let saved_ord = *ord;
+            let mark = caps.len();
+            stack.push(inner);
+            let with = m(s, pos, stack, caps, ord);
+            stack.pop();
+            if with {
+                true
+            } else {
+                caps.truncate(mark);
+                *ord = saved_ord + fields_in(inner);
+                let without = m(s, pos, stack, caps, ord);
+                if !without {
+                    *ord = saved_ord;
+                }
+                without
+            }
+        }
+    };
+    stack.pop();
+    stack.push(top);
+    ok
 }
 
 const MONTHS: [&str; 12] = [
@@ -182,42 +361,75 @@ fn level_of(text: &str) -> Option<Level> {
     }
 }
 
-fn normalize_ws(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+fn normalize_ws(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    let clean = !t
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0].is_ascii_whitespace() && w[1].is_ascii_whitespace())
+        && !t.bytes().any(|b| b.is_ascii_whitespace() && b != b' ');
+    if clean {
+        std::borrow::Cow::Borrowed(t)
+    } else {
+        std::borrow::Cow::Owned(t.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
 }
 
-/// Wildcard template matching with the semantics of the bench's `template_match.py`:
-/// `<*>` matches any text, whitespace runs are equivalent, anchored. Returns the wildcard
-/// values (leftmost-shortest) when it matches.
-pub fn extract(template: &str, content: &str) -> Option<Vec<String>> {
-    let s = normalize_ws(content);
-    let tpl = normalize_ws(template);
-    let pieces: Vec<&str> = tpl.split("<*>").collect();
-    if pieces.len() == 1 {
-        return (s == pieces[0]).then(Vec::new);
-    }
-    let first = pieces[0];
-    let last = pieces[pieces.len() - 1];
-    if !s.starts_with(first) || s.len() < first.len() + last.len() || !s.ends_with(last) {
-        return None;
-    }
-    let mut pos = first.len();
-    let end = s.len() - last.len();
-    let mut vals = Vec::new();
-    for mid in &pieces[1..pieces.len() - 1] {
-        if mid.is_empty() {
-            vals.push(String::new());
-            continue;
+/// A template split at its `<*>` wildcards, whitespace-normalised.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pieces: Vec<String>,
+}
+
+impl Pattern {
+    /// Compiles a wildcard template.
+    pub fn new(template: &str) -> Pattern {
+        Pattern {
+            pieces: normalize_ws(template)
+                .split("<*>")
+                .map(str::to_string)
+                .collect(),
         }
-        let k = s.get(pos..end)?.find(mid)? + pos;
-        vals.push(s[pos..k].to_string());
-        pos = k + mid.len();
     }
-    if pos > end {
-        return None;
+
+    /// The wildcard values (leftmost-shortest) when the pattern matches `content`, with the
+    /// semantics of the bench's `template_match.py`: `<*>` matches any text, whitespace runs
+    /// are equivalent, anchored.
+    pub fn extract(&self, content: &str) -> Option<Vec<String>> {
+        let s = normalize_ws(content);
+        let s: &str = &s;
+        let pieces = &self.pieces;
+        if pieces.len() == 1 {
+            return (s == pieces[0]).then(Vec::new);
+        }
+        let first = pieces[0].as_str();
+        let last = pieces[pieces.len() - 1].as_str();
+        if !s.starts_with(first) || s.len() < first.len() + last.len() || !s.ends_with(last) {
+            return None;
+        }
+        let mut pos = first.len();
+        let end = s.len() - last.len();
+        let mut vals = Vec::new();
+        for mid in &pieces[1..pieces.len() - 1] {
+            if mid.is_empty() {
+                vals.push(String::new());
+                continue;
+            }
+            let k = s.get(pos..end)?.find(mid.as_str())? + pos;
+            vals.push(s[pos..k].to_string());
+            pos = k + mid.len();
+        }
+        if pos > end {
+            return None;
+        }
+        vals.push(s[pos..end].to_string());
+        Some(vals)
     }
-    vals.push(s[pos..end].to_string());
-    Some(vals)
+}
+
+/// [`Pattern::extract`] for a one-off template.
+pub fn extract(template: &str, content: &str) -> Option<Vec<String>> {
+    Pattern::new(template).extract(content)
 }
 
 /// Whether `template` matches `content` (shift_score's matcher).
@@ -230,7 +442,7 @@ pub fn load(dir: &Path) -> Result<Scenario, String> {
     let truth: Value = serde_json::from_str(&read(&dir.join("truth.json"))?)
         .map_err(|e| format!("truth.json: {e}"))?;
     let format = truth["log_format"].as_str().ok_or("no log_format")?;
-    let re = format_regex(format)?;
+    let fmt = Format::new(format)?;
     let tf = &truth["time_fields"][0];
     let fields: Vec<String> = tf["fields"]
         .as_array()
@@ -250,6 +462,7 @@ pub fn load(dir: &Path) -> Result<Scenario, String> {
         id_of.insert(e.to_string(), templates.len() as u32);
         templates.push(tpl.to_string());
     }
+    let patterns: Vec<Pattern> = templates.iter().map(|t| Pattern::new(t)).collect();
     let csv = read(&dir.join("lines_truth.csv"))?;
     let events: Vec<&str> = csv
         .lines()
@@ -261,17 +474,19 @@ pub fn load(dir: &Path) -> Result<Scenario, String> {
     for (n, raw) in log.lines().enumerate() {
         let ev = events.get(n).ok_or("lines_truth.csv is shorter than the log")?;
         let cluster = *id_of.get(*ev).ok_or("unknown event id")?;
-        let Some(caps) = re.captures(raw) else {
+        let Some(caps) = fmt.split(raw) else {
             return Err(format!("line {} does not match the log format", n + 1));
         };
         let joined: Vec<&str> = fields
             .iter()
-            .filter_map(|f| caps.name(f).map(|m| m.as_str()))
+            .filter_map(|f| caps.get(f.as_str()).copied())
             .collect();
         let ts = parse_time(&time_pattern, &joined.join(" "), default_year);
-        let level = caps.name("Level").and_then(|m| level_of(m.as_str()));
-        let content = caps.name("Content").map_or("", |m| m.as_str()).to_string();
-        let params = extract(&templates[cluster as usize], &content).unwrap_or_default();
+        let level = caps.get("Level").and_then(|l| level_of(l));
+        let content = caps.get("Content").copied().unwrap_or("").to_string();
+        let params = patterns[cluster as usize]
+            .extract(&content)
+            .unwrap_or_default();
         lines.push(Line {
             ts,
             cluster,
@@ -419,8 +634,9 @@ pub fn evaluate(truth: &Value, flags: &[(String, String)]) -> Eval {
     let mut fps = Vec::new();
     for (rank0, (tpl, kind)) in flags.iter().enumerate() {
         let mut covered: HashMap<&str, u64> = HashMap::new();
+        let pat = Pattern::new(tpl);
         for (c, e, n) in &parsed {
-            if matches(tpl, c) {
+            if pat.extract(c).is_some() {
                 *covered.entry(e).or_default() += n;
             }
         }
