@@ -693,7 +693,7 @@ pub fn analyse(
         let first: u64 = pts[..third].iter().sum();
         let last: u64 = pts[pts.len() - third..].iter().sum();
         let ratio = (last as f64 + cfg.pseudo_count) / (first as f64 + cfg.pseudo_count);
-        let last_ms = (third as i64 * trend_width * cw) as f64;
+        let last_ms = third as f64 * trend_width as f64 * cw as f64;
         trend_rows.push((k, ratio, last as f64 / last_ms.max(1.0)));
         trend_ln_ps.push(ln_p);
     }
@@ -885,7 +885,12 @@ pub fn time_series(counts: &WindowCounts, analysis: &Analysis, cluster: u32) -> 
         let lo = span.start_ms.div_euclid(cw);
         let hi = span.end_ms.div_euclid(cw);
         let start = span.start_ms.div_euclid(w).saturating_mul(w);
-        let n = (span.end_ms.saturating_sub(start) + w - 1).div_euclid(w).max(0);
+        let n = span
+            .end_ms
+            .saturating_sub(start)
+            .saturating_add(w - 1)
+            .div_euclid(w)
+            .max(0);
         let n = usize::try_from(n.min(100_000)).unwrap_or(0);
         let mut out = vec![0u64; n];
         for (k, c) in tl.counts(cluster) {
@@ -1434,6 +1439,13 @@ fn change_point(
     }
     let lo = full.lo.div_euclid(factor);
     let n = (full.hi - 1).div_euclid(factor) - lo + 1;
+    if n > MAX_CP_BUCKETS.saturating_mul(10) {
+        return Err(ScoreError::Window(
+            "the timeline is too long to search for an incident: give --incident-start, \
+             --last or --baseline"
+                .into(),
+        ));
+    }
     let min_seg = ((n as f64 * cfg.cp_min_segment).ceil() as i64).max(1);
     if n < 2 * min_seg + 1 || n < 4 {
         return Err(ScoreError::Window(
@@ -1498,7 +1510,7 @@ fn change_point(
     let to_ms = |s: usize| (lo + s as i64).saturating_mul(factor).saturating_mul(cw);
     let split = (lo + best as i64).saturating_mul(factor);
     Ok((
-        split.clamp(full.lo + 1, full.hi - 1),
+        split.max(full.lo + 1).min(full.hi - 1),
         ChangePoint {
             statistic: total[best],
             templates: used,
