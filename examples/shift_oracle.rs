@@ -78,7 +78,11 @@ fn run() -> Result<(), String> {
         eprintln!(
             "  {id} {kind:<11} rank {}{}",
             rank.map_or("-".to_string(), |r| r.to_string()),
-            if rank.is_some() && !ok { " (wrong kind)" } else { "" }
+            if rank.is_some() && !ok {
+                " (wrong kind)"
+            } else {
+                ""
+            }
         );
     }
     for (rank, tpl, kind) in &ev.false_positives {

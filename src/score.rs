@@ -277,12 +277,24 @@ macro_rules! setter {
 impl ScoreConfigBuilder {
     setter!(fdr, f64, "False discovery rate.");
     setter!(pseudo_count, f64, "Pseudo-count of the fold change.");
-    setter!(min_log2_fold, f64, "Smallest |log2 fold| of a spike or drop.");
+    setter!(
+        min_log2_fold,
+        f64,
+        "Smallest |log2 fold| of a spike or drop."
+    );
     setter!(min_new_count, u64, "Fewest events of a new template.");
     setter!(min_spike_count, u64, "Fewest incident events of a spike.");
     setter!(min_drop_expected, f64, "Fewest expected events of a drop.");
-    setter!(center_rates, bool, "Centre rates on the median fold change.");
-    setter!(min_share_change, f64, "Smallest share change of a parameter shift.");
+    setter!(
+        center_rates,
+        bool,
+        "Centre rates on the median fold change."
+    );
+    setter!(
+        min_share_change,
+        f64,
+        "Smallest share change of a parameter shift."
+    );
     setter!(param_min_count, u64, "Fewest slot occurrences per window.");
     setter!(trend_min_count, u64, "Fewest incident events for a trend.");
     setter!(trend_min_ratio, f64, "Smallest trend ratio.");
@@ -580,7 +592,13 @@ pub fn analyse(
         notes.push("the memory budget could not be held even at the coarsest buckets".into());
     }
 
-    let tl_of = |g: Group| if g == Group::Baseline { base_tl } else { target_tl };
+    let tl_of = |g: Group| {
+        if g == Group::Baseline {
+            base_tl
+        } else {
+            target_tl
+        }
+    };
     let t_base = ((base.hi - base.lo) as f64 * cw as f64).max(1.0);
     let t_inc = ((inc.hi - inc.lo) as f64 * cw as f64).max(1.0);
 
@@ -634,9 +652,8 @@ pub fn analyse(
         let (ln_p, dir) = stats::ln_poisson_rate_test(r.b, r.i, p0);
         r.ln_p = ln_p;
         r.dir = dir;
-        r.lfc = ((r.i as f64 + cfg.pseudo_count) / (r.b as f64 + cfg.pseudo_count)
-            / eff_ratio)
-            .log2();
+        r.lfc =
+            ((r.i as f64 + cfg.pseudo_count) / (r.b as f64 + cfg.pseudo_count) / eff_ratio).log2();
         tested.push(k);
         ln_ps.push(ln_p);
     }
@@ -807,7 +824,11 @@ pub fn analyse(
             t_inc,
         );
         f.slot = u16::try_from(*slot).ok();
-        f.other_slots = slots.iter().copied().filter(|s| Some(*s) != f.slot).collect();
+        f.other_slots = slots
+            .iter()
+            .copied()
+            .filter(|s| Some(*s) != f.slot)
+            .collect();
         f.values_before = cand.before.clone();
         f.values_after = cand.after.clone();
         flags.push(f);
@@ -876,7 +897,8 @@ pub fn analyse(
 }
 
 /// Counts per display bucket of one cluster, with the incident window marked by the split
-/// into two segments.
+/// into two segments. Each segment's buckets start at its window's start; the last bucket of
+/// a segment may be partial.
 pub fn time_series(counts: &WindowCounts, analysis: &Analysis, cluster: u32) -> TimeSeries {
     let w = analysis.window.display_bucket_ms.max(1);
     let seg = |span: &Span| {
@@ -884,7 +906,8 @@ pub fn time_series(counts: &WindowCounts, analysis: &Analysis, cluster: u32) -> 
         let cw = tl.count_width().max(1);
         let lo = span.start_ms.div_euclid(cw);
         let hi = span.end_ms.div_euclid(cw);
-        let start = span.start_ms.div_euclid(w).saturating_mul(w);
+        // Buckets count from the window's own start so none straddles the boundary.
+        let start = span.start_ms;
         let n = span
             .end_ms
             .saturating_sub(start)
@@ -950,19 +973,12 @@ fn window_sum(tl: &Timeline<'_>, id: u32, side: Side) -> u64 {
         .sum()
 }
 
-fn level_of(
-    counts: &WindowCounts,
-    info: &BTreeMap<u32, &ClusterInfo>,
-    id: u32,
-) -> Option<Level> {
+fn level_of(counts: &WindowCounts, info: &BTreeMap<u32, &ClusterInfo>, id: u32) -> Option<Level> {
     if let Some(l) = info.get(&id).and_then(|c| c.level) {
         return Some(l);
     }
     let lv = counts.cluster_levels(id);
-    let (idx, n) = lv[..6]
-        .iter()
-        .enumerate()
-        .max_by_key(|(i, n)| (**n, *i))?;
+    let (idx, n) = lv[..6].iter().enumerate().max_by_key(|(i, n)| (**n, *i))?;
     if *n == 0 {
         return None;
     }
@@ -1199,9 +1215,7 @@ fn display_width(cfg: &ScoreConfig, cw: i64, base: &Side, inc: &Side) -> Result<
     let span = if base.group == inc.group {
         (inc.hi.max(base.hi) - base.lo.min(inc.lo)).saturating_mul(cw)
     } else {
-        (base.hi - base.lo)
-            .max(inc.hi - inc.lo)
-            .saturating_mul(cw)
+        (base.hi - base.lo).max(inc.hi - inc.lo).saturating_mul(cw)
     };
     let mut step = 0;
     while let Some(w) = window::ladder_width(cw, step) {
@@ -1260,7 +1274,14 @@ fn choose_windows(
                 )
             }
             WindowSpec::Last { ms } => {
-                let inc = cut(target_tl, full_target, TimeRef::BeforeEnd(*ms), None, cw, notes)?;
+                let inc = cut(
+                    target_tl,
+                    full_target,
+                    TimeRef::BeforeEnd(*ms),
+                    None,
+                    cw,
+                    notes,
+                )?;
                 (
                     inc,
                     WindowMethod::Last,
@@ -1291,7 +1312,14 @@ fn choose_windows(
             ))
         }
         WindowSpec::Last { ms } => {
-            let inc = cut(target_tl, full_target, TimeRef::BeforeEnd(*ms), None, cw, notes)?;
+            let inc = cut(
+                target_tl,
+                full_target,
+                TimeRef::BeforeEnd(*ms),
+                None,
+                cw,
+                notes,
+            )?;
             let base = baseline_before(full_target, inc)?;
             Ok((
                 base,
@@ -1349,10 +1377,7 @@ fn baseline_before(full: Side, inc: Side) -> Result<Side, ScoreError> {
                 .into(),
         ));
     }
-    Ok(Side {
-        hi: inc.lo,
-        ..full
-    })
+    Ok(Side { hi: inc.lo, ..full })
 }
 
 /// Resolves the incident window inside `full`, snapping to count buckets.
@@ -1530,7 +1555,12 @@ fn change_point(
 
 /// A duration in the largest whole unit: `1s`, `10m`, `2h`, `1d`, else ms.
 pub fn human_ms(ms: i64) -> String {
-    for (unit, name) in [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")] {
+    for (unit, name) in [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1_000, "s"),
+    ] {
         if ms >= unit && ms % unit == 0 {
             return format!("{}{}", ms / unit, name);
         }

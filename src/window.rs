@@ -336,11 +336,7 @@ impl SlotSummary {
             return delta + 1;
         }
         // Replace the lightest value (ties: the first), reusing its buffers.
-        let Some(min) = self
-            .tracked
-            .iter_mut()
-            .min_by_key(|t| t.weight)
-        else {
+        let Some(min) = self.tracked.iter_mut().min_by_key(|t| t.weight) else {
             return delta;
         };
         delta -= min.series.len() as isize;
@@ -719,7 +715,10 @@ impl WindowCounts {
 
     /// Merges `other` into `self`. See [`merge`].
     pub fn merge_from(&mut self, other: WindowCounts) -> Result<(), WindowError> {
-        let merged = merge(std::mem::replace(self, Self::placeholder(self.config)), other)?;
+        let merged = merge(
+            std::mem::replace(self, Self::placeholder(self.config)),
+            other,
+        )?;
         *self = merged;
         Ok(())
     }
@@ -1119,7 +1118,13 @@ mod tests {
     fn coarsening_keeps_totals() {
         let mut w = WindowCounts::new(cfg()).unwrap_or_else(|_| WindowCounts::placeholder(cfg()));
         for i in 0..5_000i64 {
-            w.observe(Group::Target, Some(Timestamp(i * 1_000)), (i % 3) as u32, None, &[]);
+            w.observe(
+                Group::Target,
+                Some(Timestamp(i * 1_000)),
+                (i % 3) as u32,
+                None,
+                &[],
+            );
         }
         assert!(w.coarsenings() > 0);
         assert!(w.count_entries() <= 1_000);

@@ -37,8 +37,14 @@ fn check(n: u32) {
     assert_eq!(ev.kind_accuracy, 1.0, "{detail}");
     // The incident window starts exactly at the given second.
     let boundary_line = s.truth["boundary"]["line_no"].as_u64().unwrap_or(0) as usize;
-    let first_inc = s.lines.get(boundary_line.saturating_sub(1)).and_then(|l| l.ts);
-    assert_eq!(Some(given.window.incident.start_ms / 1000), first_inc.map(|t| t / 1000));
+    let first_inc = s
+        .lines
+        .get(boundary_line.saturating_sub(1))
+        .and_then(|l| l.ts);
+    assert_eq!(
+        Some(given.window.incident.start_ms / 1000),
+        first_inc.map(|t| t / 1000)
+    );
 
     let auto = match oracle::run(&s, &oracle::Mode::Auto, &cfg) {
         Ok(a) => a,
@@ -115,7 +121,10 @@ fn param_shift_names_the_slot_and_the_dominant_value() {
 
 #[test]
 fn matcher_follows_the_bench_rules() {
-    assert!(oracle::matches("Served block <*> to <*>", "Served  block blk_1 to /10.0.0.1"));
+    assert!(oracle::matches(
+        "Served block <*> to <*>",
+        "Served  block blk_1 to /10.0.0.1"
+    ));
     assert!(oracle::matches("<*>", "anything at all"));
     assert!(oracle::matches("a <*> b", "a x  y b"));
     assert!(!oracle::matches("Served block <*>", "Served block"));

@@ -248,7 +248,13 @@ fn coarsening_keeps_totals_and_series_sums() {
     for i in 0..6_000i64 {
         let t = 1_600_000_000_000 + ((i * 7_919) % 6_000) * 1_000;
         for w in [&mut fine, &mut coarse] {
-            w.observe(Group::Target, Some(Timestamp(t)), (i % 3) as u32, None, &[(0, b"x")]);
+            w.observe(
+                Group::Target,
+                Some(Timestamp(t)),
+                (i % 3) as u32,
+                None,
+                &[(0, b"x")],
+            );
         }
     }
     assert!(coarse.coarsenings() >= 2, "{}", coarse.coarsenings());
@@ -262,8 +268,11 @@ fn coarsening_keeps_totals_and_series_sums() {
         for (k, c) in fine.timeline(Group::Target).counts(id) {
             *agg.entry((k * 1_000).div_euclid(cw)).or_insert(0u64) += c;
         }
-        let coarse_series: std::collections::BTreeMap<i64, u64> =
-            coarse.timeline(Group::Target).counts(id).into_iter().collect();
+        let coarse_series: std::collections::BTreeMap<i64, u64> = coarse
+            .timeline(Group::Target)
+            .counts(id)
+            .into_iter()
+            .collect();
         assert_eq!(agg, coarse_series);
     }
     assert_eq!(
@@ -347,6 +356,16 @@ fn invalid_settings_are_errors() {
     assert!(WindowConfig::builder().base_bucket_ms(0).build().is_err());
     assert!(WindowConfig::builder().values_per_slot(0).build().is_err());
     assert!(ScoreConfig::builder().fdr(1.5).build().is_err());
-    assert!(ScoreConfig::builder().min_share_change(0.0).build().is_err());
-    assert!(ScoreConfig::builder().display_bucket_ms(Some(-5)).build().is_err());
+    assert!(
+        ScoreConfig::builder()
+            .min_share_change(0.0)
+            .build()
+            .is_err()
+    );
+    assert!(
+        ScoreConfig::builder()
+            .display_bucket_ms(Some(-5))
+            .build()
+            .is_err()
+    );
 }

@@ -36,7 +36,7 @@ const LENTZ_TINY: f64 = 1e-300;
 
 /// Natural logarithm of the gamma function for `x > 0`.
 pub fn ln_gamma(x: f64) -> f64 {
-    if !(x > 0.0) {
+    if x.is_nan() || x <= 0.0 {
         return f64::NAN;
     }
     if x < 0.5 {
@@ -264,7 +264,7 @@ pub fn ln_poisson_rate_test(baseline: u64, incident: u64, p0: f64) -> (f64, Dire
 
 /// `ln Q(s, x)`, the log of the regularised upper incomplete gamma function, for `s > 0`.
 pub fn ln_gamma_q(s: f64, x: f64) -> f64 {
-    if !(s > 0.0) || x.is_nan() {
+    if s.is_nan() || s <= 0.0 || x.is_nan() {
         return f64::NAN;
     }
     if x <= 0.0 {

@@ -107,7 +107,10 @@ fn parse_format(f: &[u8], i: &mut usize, in_group: bool) -> Result<Vec<Tok>, Str
             }
             b')' if in_group => return Ok(out),
             b'.' | b'*' | b'+' | b'?' | b'|' | b'[' | b']' | b'{' | b'}' | b'^' | b'$' | b')' => {
-                return Err(format!("unsupported regex syntax {:?} in the log format", f[*i] as char));
+                return Err(format!(
+                    "unsupported regex syntax {:?} in the log format",
+                    f[*i] as char
+                ));
             }
             c => {
                 out.push(Tok::Lit(c));
@@ -173,10 +176,10 @@ fn fields_in(toks: &[Tok]) -> usize {
 /// Backtracking match of the token sequences on `stack` (innermost last) from `pos` to the
 /// end of `s`. `caps` gets `(field ordinal, start, end)`; `ord` is the ordinal of the next
 /// field.
-fn m<'t>(
+fn m(
     s: &[u8],
     pos: usize,
-    stack: &mut Vec<&'t [Tok]>,
+    stack: &mut Vec<&[Tok]>,
     caps: &mut Vec<(usize, usize, usize)>,
     ord: &mut usize,
 ) -> bool {
@@ -472,7 +475,9 @@ pub fn load(dir: &Path) -> Result<Scenario, String> {
     let log = read(&dir.join("scenario.log"))?;
     let mut lines = Vec::new();
     for (n, raw) in log.lines().enumerate() {
-        let ev = events.get(n).ok_or("lines_truth.csv is shorter than the log")?;
+        let ev = events
+            .get(n)
+            .ok_or("lines_truth.csv is shorter than the log")?;
         let cluster = *id_of.get(*ev).ok_or("unknown event id")?;
         let Some(caps) = fmt.split(raw) else {
             return Err(format!("line {} does not match the log format", n + 1));
@@ -513,7 +518,13 @@ pub fn accumulate(s: &Scenario, cfg: WindowConfig) -> Result<WindowCounts, Strin
         for (k, v) in l.params.iter().enumerate() {
             params.push((k as u16, v.as_bytes()));
         }
-        w.observe(Group::Target, l.ts.map(Timestamp), l.cluster, l.level, &params);
+        w.observe(
+            Group::Target,
+            l.ts.map(Timestamp),
+            l.cluster,
+            l.level,
+            &params,
+        );
     }
     Ok(w)
 }
@@ -612,8 +623,13 @@ pub fn evaluate(truth: &Value, flags: &[(String, String)]) -> Eval {
     let parsed: Vec<(&str, &str, u64)> = contents
         .iter()
         .map(|c| {
-            let n = c["baseline_count"].as_u64().unwrap_or(0) + c["incident_count"].as_u64().unwrap_or(0);
-            (c["content"].as_str().unwrap_or(""), c["event_id"].as_str().unwrap_or(""), n)
+            let n = c["baseline_count"].as_u64().unwrap_or(0)
+                + c["incident_count"].as_u64().unwrap_or(0);
+            (
+                c["content"].as_str().unwrap_or(""),
+                c["event_id"].as_str().unwrap_or(""),
+                n,
+            )
         })
         .collect();
     for (_, e, n) in &parsed {
@@ -624,7 +640,10 @@ pub fn evaluate(truth: &Value, flags: &[(String, String)]) -> Eval {
         .map(|a| {
             (
                 a["event_id"].as_str().unwrap_or(""),
-                (a["id"].as_str().unwrap_or(""), a["kind"].as_str().unwrap_or("")),
+                (
+                    a["id"].as_str().unwrap_or(""),
+                    a["kind"].as_str().unwrap_or(""),
+                ),
             )
         })
         .collect();
@@ -682,10 +701,22 @@ pub fn evaluate(truth: &Value, flags: &[(String, String)]) -> Eval {
         flags: flags.len(),
         anomalies: n_a,
         found,
-        precision: if flags.is_empty() { 0.0 } else { tp as f64 / flags.len() as f64 },
-        recall: if n_a == 0 { 0.0 } else { found as f64 / n_a as f64 },
+        precision: if flags.is_empty() {
+            0.0
+        } else {
+            tp as f64 / flags.len() as f64
+        },
+        recall: if n_a == 0 {
+            0.0
+        } else {
+            found as f64 / n_a as f64
+        },
         average_precision: if n_a == 0 { 0.0 } else { ap_sum / n_a as f64 },
-        kind_accuracy: if found == 0 { 0.0 } else { kind_ok as f64 / found as f64 },
+        kind_accuracy: if found == 0 {
+            0.0
+        } else {
+            kind_ok as f64 / found as f64
+        },
         ranks,
         false_positives: fps,
     }
