@@ -29,7 +29,8 @@
 //! "Other values" is the total minus the tracked series, so a slot of all-distinct ids costs
 //! K series of a few entries, not one per id.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -221,38 +222,114 @@ pub enum WindowError {
     ConfigMismatch,
 }
 
+/// Out-of-order bucket keys wait in a small sorted side buffer before being merged into the
+/// main vector, so a late event costs O(log n) plus an occasional linear merge instead of a
+/// shift of the whole series. 32 entries keep the buffer within a few cache lines.
+const SIDE_MAX: usize = 32;
+
 /// A sparse count series: bucket index (at the owner's current width) to count.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Series(BTreeMap<i64, u64>);
+///
+/// Stored as a sorted vector: events arrive mostly in time order, so the common case is an
+/// increment of the last entry or a push, with no allocation and no tree walk. Keys older than
+/// the last one go through binary search, or a small side buffer when absent.
+#[derive(Debug, Clone, Default)]
+pub struct Series {
+    main: Vec<(i64, u64)>,
+    side: Vec<(i64, u64)>,
+}
+
+impl PartialEq for Series {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Series {}
+
+impl Serialize for Series {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Series {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pairs: Vec<(i64, u64)> = Vec::deserialize(d)?;
+        let mut out = Series::default();
+        for (k, v) in pairs {
+            out.add(k, v);
+        }
+        out.compact();
+        Ok(out)
+    }
+}
 
 impl Series {
     /// Adds `n` at `key`; returns whether a new entry was created.
     fn add(&mut self, key: i64, n: u64) -> bool {
-        match self.0.entry(key) {
-            std::collections::btree_map::Entry::Occupied(mut e) => {
-                *e.get_mut() = e.get().saturating_add(n);
+        match self.main.last_mut() {
+            Some((k, v)) if *k == key => {
+                *v = v.saturating_add(n);
+                return false;
+            }
+            Some((k, _)) if *k > key => {}
+            _ => {
+                self.main.push((key, n));
+                return true;
+            }
+        }
+        if let Ok(i) = self.main.binary_search_by_key(&key, |e| e.0) {
+            self.main[i].1 = self.main[i].1.saturating_add(n);
+            return false;
+        }
+        match self.side.binary_search_by_key(&key, |e| e.0) {
+            Ok(i) => {
+                self.side[i].1 = self.side[i].1.saturating_add(n);
                 false
             }
-            std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(n);
+            Err(i) => {
+                self.side.insert(i, (key, n));
+                if self.side.len() > SIDE_MAX {
+                    self.compact();
+                }
                 true
             }
         }
     }
 
+    /// Merges the side buffer into the main vector (their keys are disjoint).
+    fn compact(&mut self) {
+        if self.side.is_empty() {
+            return;
+        }
+        let side = std::mem::take(&mut self.side);
+        let main = std::mem::take(&mut self.main);
+        self.main = merge_sorted(&main, &side);
+    }
+
     fn len(&self) -> usize {
-        self.0.len()
+        self.main.len() + self.side.len()
+    }
+
+    fn clear(&mut self) {
+        self.main.clear();
+        self.side.clear();
     }
 
     /// Total of all buckets.
     pub fn total(&self) -> u64 {
-        self.0.values().fold(0u64, |a, &b| a.saturating_add(b))
+        self.main
+            .iter()
+            .chain(&self.side)
+            .fold(0u64, |a, &(_, b)| a.saturating_add(b))
     }
 
     /// `(bucket index, count)` pairs in time order.
     pub fn iter(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
-        self.0.iter().map(|(&k, &v)| (k, v))
+        MergeIter {
+            a: &self.main,
+            b: &self.side,
+        }
     }
 
     /// Sum of the buckets whose index lies in `[lo, hi)`.
@@ -260,27 +337,97 @@ impl Series {
         if lo >= hi {
             return 0;
         }
-        self.0
-            .range(lo..hi)
-            .fold(0u64, |a, (_, &b)| a.saturating_add(b))
+        let range = |v: &[(i64, u64)]| {
+            let a = v.partition_point(|e| e.0 < lo);
+            let b = v.partition_point(|e| e.0 < hi);
+            v[a..b].iter().fold(0u64, |acc, e| acc.saturating_add(e.1))
+        };
+        range(&self.main).saturating_add(range(&self.side))
     }
 
-    /// Re-keys by `key.div_euclid(factor)`, summing collisions.
+    /// Re-keys by `key.div_euclid(factor)`, summing collisions (order is kept).
     fn coarsen(&mut self, factor: i64) {
         if factor <= 1 {
             return;
         }
-        let old = std::mem::take(&mut self.0);
-        for (k, v) in old {
-            self.add(k.div_euclid(factor), v);
+        self.compact();
+        let mut out: Vec<(i64, u64)> = Vec::with_capacity(self.main.len() / 2 + 1);
+        for &(k, v) in &self.main {
+            let nk = k.div_euclid(factor);
+            match out.last_mut() {
+                Some((lk, lv)) if *lk == nk => *lv = lv.saturating_add(v),
+                _ => out.push((nk, v)),
+            }
         }
+        self.main = out;
     }
 
-    /// Adds every entry of `other`, mapping its keys through `map`.
+    /// Adds every entry of `other`, mapping its keys through `map` (monotone).
     fn absorb(&mut self, other: &Series, map: impl Fn(i64) -> i64) {
-        for (&k, &v) in &other.0 {
-            self.add(map(k), v);
+        let mut mapped: Vec<(i64, u64)> = Vec::with_capacity(other.len());
+        for (k, v) in other.iter() {
+            let nk = map(k);
+            match mapped.last_mut() {
+                Some((lk, lv)) if *lk == nk => *lv = lv.saturating_add(v),
+                _ => mapped.push((nk, v)),
+            }
         }
+        if !mapped.is_sorted_by_key(|e| e.0) {
+            mapped.sort_by_key(|e| e.0);
+        }
+        self.compact();
+        let main = std::mem::take(&mut self.main);
+        self.main = merge_sorted(&main, &mapped);
+    }
+}
+
+/// Merges two sorted runs, adding the counts of equal keys.
+fn merge_sorted(a: &[(i64, u64)], b: &[(i64, u64)]) -> Vec<(i64, u64)> {
+    let mut out: Vec<(i64, u64)> = Vec::with_capacity(a.len() + b.len());
+    for (k, v) in (MergeIter { a, b }) {
+        match out.last_mut() {
+            Some((lk, lv)) if *lk == k => *lv = lv.saturating_add(v),
+            _ => out.push((k, v)),
+        }
+    }
+    out
+}
+
+/// Iterates two sorted runs in key order, adding equal keys.
+struct MergeIter<'a> {
+    a: &'a [(i64, u64)],
+    b: &'a [(i64, u64)],
+}
+
+impl Iterator for MergeIter<'_> {
+    type Item = (i64, u64);
+
+    fn next(&mut self) -> Option<(i64, u64)> {
+        let item = match (self.a.first(), self.b.first()) {
+            (None, None) => return None,
+            (Some(&x), None) => {
+                self.a = &self.a[1..];
+                x
+            }
+            (None, Some(&y)) => {
+                self.b = &self.b[1..];
+                y
+            }
+            (Some(&x), Some(&y)) => {
+                if x.0 < y.0 {
+                    self.a = &self.a[1..];
+                    x
+                } else if y.0 < x.0 {
+                    self.b = &self.b[1..];
+                    y
+                } else {
+                    self.a = &self.a[1..];
+                    self.b = &self.b[1..];
+                    (x.0, x.1.saturating_add(y.1))
+                }
+            }
+        };
+        Some(item)
     }
 }
 
@@ -289,6 +436,8 @@ impl Series {
 pub struct Tracked {
     /// The value's bytes (cut at the configured length).
     pub value: Vec<u8>,
+    /// Hash of `value`, compared first.
+    pub hash: u64,
     /// Space-Saving count: an over-estimate of the value's frequency, used for eviction.
     pub weight: u64,
     /// Space-Saving error bound: how much of `weight` may belong to evicted values.
@@ -317,7 +466,12 @@ impl SlotSummary {
         if self.totals.add(key, 1) {
             delta += 1;
         }
-        if let Some(t) = self.tracked.iter_mut().find(|t| t.value == value) {
+        let hash = value_hash(value);
+        if let Some(t) = self
+            .tracked
+            .iter_mut()
+            .find(|t| t.hash == hash && t.value == value)
+        {
             t.weight = t.weight.saturating_add(1);
             if t.series.add(key, 1) {
                 delta += 1;
@@ -329,6 +483,7 @@ impl SlotSummary {
             series.add(key, 1);
             self.tracked.push(Tracked {
                 value: value.to_vec(),
+                hash,
                 weight: 1,
                 error: 0,
                 series,
@@ -340,11 +495,12 @@ impl SlotSummary {
             return delta;
         };
         delta -= min.series.len() as isize;
-        min.series.0.clear();
+        min.series.clear();
         min.series.add(key, 1);
         delta += 1;
         min.value.clear();
         min.value.extend_from_slice(value);
+        min.hash = hash;
         min.error = min.weight;
         min.weight = min.weight.saturating_add(1);
         delta
@@ -354,7 +510,11 @@ impl SlotSummary {
     fn absorb(&mut self, other: &SlotSummary, k: usize, map: impl Fn(i64) -> i64 + Copy) {
         self.totals.absorb(&other.totals, map);
         for t in &other.tracked {
-            if let Some(mine) = self.tracked.iter_mut().find(|m| m.value == t.value) {
+            if let Some(mine) = self
+                .tracked
+                .iter_mut()
+                .find(|m| m.hash == t.hash && m.value == t.value)
+            {
                 mine.weight = mine.weight.saturating_add(t.weight);
                 mine.error = mine.error.saturating_add(t.error);
                 mine.series.absorb(&t.series, map);
@@ -363,6 +523,7 @@ impl SlotSummary {
                 series.absorb(&t.series, map);
                 self.tracked.push(Tracked {
                     value: t.value.clone(),
+                    hash: t.hash,
                     weight: t.weight,
                     error: t.error,
                     series,
@@ -423,11 +584,52 @@ pub fn level_from_index(i: usize) -> Option<Level> {
     }
 }
 
+/// A small multiplicative hasher for integer keys (the FxHash scheme of rustc: rotate,
+/// xor, multiply by a constant derived from the golden ratio). Cluster ids are not
+/// attacker-chosen keys, and SipHash costs more than the rest of an observation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IdHasher(u64);
+
+/// Multiplier of [`IdHasher`]: 2^64 / golden ratio, rounded to odd (Knuth's multiplicative
+/// hashing, TAOCP vol. 3 §6.4).
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(GOLDEN);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(GOLDEN);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(GOLDEN);
+    }
+}
+
+/// Hash of a value's bytes, compared before the bytes themselves.
+fn value_hash(value: &[u8]) -> u64 {
+    let mut h = IdHasher(0);
+    let mut chunks = value.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h.write_u64(u64::from_le_bytes(w));
+    }
+    h.write(chunks.remainder());
+    h.write_u64(value.len() as u64);
+    h.finish()
+}
+
 /// A set of clusters' series at one count width and one parameter width.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Store {
     /// Per-cluster data.
-    pub clusters: BTreeMap<u32, ClusterCounts>,
+    pub clusters: HashMap<u32, ClusterCounts, BuildHasherDefault<IdHasher>>,
 }
 
 impl Store {
