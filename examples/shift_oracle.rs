@@ -7,6 +7,8 @@
 //! ```
 //! Without `--start` or `--auto` the incident start is the scenario's own boundary header
 //! (`truth.json` -> `boundary.header`). A summary of the scoring goes to stderr.
+//! `--split N` splits every ground-truth cluster into N fragments by a hash of the content,
+//! to see how the analysis copes with a miner that over-splits.
 
 #[path = "../tests/score_support/oracle.rs"]
 mod oracle;
@@ -32,6 +34,7 @@ fn run() -> Result<(), String> {
     let mut out: Option<PathBuf> = None;
     let mut start: Option<String> = None;
     let mut auto = false;
+    let mut split = 1u32;
     let mut cfg = ScoreConfig::builder();
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -39,11 +42,12 @@ fn run() -> Result<(), String> {
             "--auto" => auto = true,
             "--min-log2-fold" => cfg = cfg.min_log2_fold(number(args.next())?),
             "--fdr" => cfg = cfg.fdr(number(args.next())?),
+            "--split" => split = number(args.next())? as u32,
             "-o" | "--out" => out = Some(args.next().ok_or("-o needs a file")?.into()),
             "-h" | "--help" => {
                 println!(
                     "usage: shift_oracle SCENARIO_DIR [--start HEADER | --auto] [-o FLAGS.json] \
-                     [--min-log2-fold X] [--fdr Q]"
+                     [--min-log2-fold X] [--fdr Q] [--split N]"
                 );
                 return Ok(());
             }
@@ -59,7 +63,7 @@ fn run() -> Result<(), String> {
         oracle::Mode::Start(start.unwrap_or_else(|| oracle::boundary_header(&s)))
     };
     let cfg = cfg.build().map_err(|e| e.to_string())?;
-    let analysis = oracle::run(&s, &mode, &cfg)?;
+    let analysis = oracle::run_split(&s, &mode, &cfg, split)?;
     let json = serde_json::to_string_pretty(&analysis).map_err(|e| e.to_string())?;
     match out {
         Some(p) => std::fs::write(&p, json).map_err(|e| format!("{}: {e}", p.display()))?,

@@ -89,10 +89,11 @@ pub enum ScoreError {
     BadState(String),
 }
 
-/// Default false discovery rate for Benjamini-Hochberg: 1 % keeps the expected number of
-/// false findings in a 500-template log well under one while still passing a 6-line new
-/// template (p ~ 1e-4) among a hundred tests.
-pub const DEFAULT_FDR: f64 = 0.01;
+/// Default false discovery rate for Benjamini-Hochberg, per family: at most about one finding
+/// in fifty is expected to be noise. Measured on generated scenarios (74 runs over nine
+/// Loghub datasets): 0.01 missed about 2 % more injected changes (small spikes, four-line new
+/// templates) with no fewer false findings; 0.05 added false drops and trends.
+pub const DEFAULT_FDR: f64 = 0.02;
 /// Pseudo-count added to both counts before taking the log fold change (the Haldane-Anscombe
 /// 0.5 correction): finite for zero counts, and small counts shrink toward no change.
 pub const DEFAULT_PSEUDO_COUNT: f64 = 0.5;
@@ -477,7 +478,7 @@ pub struct Totals {
     pub templates_baseline: usize,
     /// Templates present in the incident window.
     pub templates_incident: usize,
-    /// Templates given a rate test.
+    /// Templates in the rate-test family (those whose count could reach significance).
     pub rate_tests: usize,
     /// Slots given a parameter test.
     pub param_tests: usize,
@@ -657,11 +658,34 @@ pub fn analyse(
         tested.push(k);
         ln_ps.push(ln_p);
     }
-    let ln_qs = stats::bh_ln_qvalues(&ln_ps);
     let ln_fdr = cfg.fdr.ln();
-    for (&k, &lq) in tested.iter().zip(&ln_qs) {
-        rows[k].ln_q = lq;
+    // Templates too rare to ever reach significance leave the family, so a hundred
+    // templates seen twice do not dilute the evidence of a new one seen four times.
+    let ln_p_min: Vec<f64> = tested
+        .iter()
+        .map(|&k| {
+            let n = rows[k].b + rows[k].i;
+            let (all_base, _) = stats::ln_poisson_rate_test(n, 0, p0);
+            let (all_inc, _) = stats::ln_poisson_rate_test(0, n, p0);
+            all_base.min(all_inc)
+        })
+        .collect();
+    let family = stats::discrete_family(&ln_p_min, ln_fdr);
+    let fam_ln_ps: Vec<f64> = ln_ps
+        .iter()
+        .zip(&family)
+        .filter(|(_, in_family)| **in_family)
+        .map(|(p, _)| *p)
+        .collect();
+    let mut fam_qs = stats::bh_ln_qvalues(&fam_ln_ps).into_iter();
+    for (&k, &in_family) in tested.iter().zip(&family) {
+        rows[k].ln_q = if in_family {
+            fam_qs.next().unwrap_or(0.0)
+        } else {
+            0.0
+        };
     }
+    let rate_family = family.iter().filter(|f| **f).count();
 
     let mut flags: Vec<Flag> = Vec::new();
     let weights = |id: u32| severity(level_of(counts, &info, id), cfg);
@@ -885,7 +909,7 @@ pub fn analyse(
         templates_seen: ids.len(),
         templates_baseline: rows.iter().filter(|r| r.b > 0).count(),
         templates_incident: rows.iter().filter(|r| r.i > 0).count(),
-        rate_tests: tested.len(),
+        rate_tests: rate_family,
         param_tests: param_cands.len(),
         findings,
     };

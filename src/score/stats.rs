@@ -374,6 +374,19 @@ pub fn bh_ln_qvalues(ln_p: &[f64]) -> Vec<f64> {
     out
 }
 
+/// Which discrete tests belong in the multiple-testing family: those whose smallest
+/// achievable p-value is at most `alpha`. A Benjamini-Hochberg q-value is never below its
+/// p-value, so the others can never be rejected; leaving them out only shrinks the family
+/// (the idea of Tarone 1990, "A modified Bonferroni method for discrete data", Biometrics
+/// 46, in its simplest form, which unlike Tarone's alpha/K rule never removes a test that BH
+/// over all tests would reject). For the conditional rate test the smallest achievable
+/// p-value depends only on the total count, which is independent of the test's outcome
+/// under the null ("independent filtering", Bourgon, Gentleman & Huber 2010, PNAS 107), so
+/// the error control holds. Returns one flag per test.
+pub fn discrete_family(ln_p_min: &[f64], ln_alpha: f64) -> Vec<bool> {
+    ln_p_min.iter().map(|&x| x <= ln_alpha).collect()
+}
+
 /// Mann-Kendall trend test on a sequence (Mann 1945, Kendall 1975), with the tie
 /// correction of the variance and a continuity correction. Returns `(S, z, ln p_up)`, the
 /// one-sided p-value for an increasing trend from the normal approximation. `None` for

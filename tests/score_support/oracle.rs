@@ -511,6 +511,28 @@ pub fn load(dir: &Path) -> Result<Scenario, String> {
 
 /// Feeds the scenario through the accumulator.
 pub fn accumulate(s: &Scenario, cfg: WindowConfig) -> Result<WindowCounts, String> {
+    accumulate_split(s, cfg, 1)
+}
+
+/// Cluster id of a line when every ground-truth cluster is split into `split` fragments by
+/// a hash of the content (a stand-in for a miner that over-splits).
+pub fn split_id(l: &Line, split: u32) -> u32 {
+    if split <= 1 {
+        return l.cluster;
+    }
+    let h = l
+        .content
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    l.cluster * split + h % split
+}
+
+/// [`accumulate`] with every cluster split into `split` fragments (see [`split_id`]).
+pub fn accumulate_split(
+    s: &Scenario,
+    cfg: WindowConfig,
+    split: u32,
+) -> Result<WindowCounts, String> {
     let mut w = WindowCounts::new(cfg).map_err(|e| e.to_string())?;
     let mut params: Vec<(u16, &[u8])> = Vec::new();
     for l in &s.lines {
@@ -521,7 +543,7 @@ pub fn accumulate(s: &Scenario, cfg: WindowConfig) -> Result<WindowCounts, Strin
         w.observe(
             Group::Target,
             l.ts.map(Timestamp),
-            l.cluster,
+            split_id(l, split),
             l.level,
             &params,
         );
@@ -531,12 +553,19 @@ pub fn accumulate(s: &Scenario, cfg: WindowConfig) -> Result<WindowCounts, Strin
 
 /// The clusters' infos (template text, first/last seen, three samples).
 pub fn clusters(s: &Scenario) -> Vec<ClusterInfo> {
+    clusters_split(s, 1)
+}
+
+/// [`clusters`] for fragments made by [`split_id`]; fragments keep the template text.
+pub fn clusters_split(s: &Scenario, split: u32) -> Vec<ClusterInfo> {
+    let split = split.max(1);
     let mut out: Vec<ClusterInfo> = s
         .templates
         .iter()
         .enumerate()
-        .map(|(i, t)| ClusterInfo {
-            id: i as u32,
+        .flat_map(|(i, t)| (0..split).map(move |f| (i as u32 * split + f, t)))
+        .map(|(id, t)| ClusterInfo {
+            id,
             template: t.clone(),
             level: None,
             first_seen: None,
@@ -545,7 +574,7 @@ pub fn clusters(s: &Scenario) -> Vec<ClusterInfo> {
         })
         .collect();
     for l in &s.lines {
-        let Some(c) = out.get_mut(l.cluster as usize) else {
+        let Some(c) = out.get_mut(split_id(l, split) as usize) else {
             continue;
         };
         if let Some(t) = l.ts {
@@ -586,8 +615,18 @@ pub fn boundary_header(s: &Scenario) -> String {
 
 /// Runs the whole oracle path.
 pub fn run(s: &Scenario, mode: &Mode, cfg: &ScoreConfig) -> Result<Analysis, String> {
-    let w = accumulate(s, WindowConfig::default())?;
-    score::analyse(&w, &clusters(s), &spec(s, mode)?, cfg).map_err(|e| e.to_string())
+    run_split(s, mode, cfg, 1)
+}
+
+/// [`run`] with every cluster split into `split` fragments.
+pub fn run_split(
+    s: &Scenario,
+    mode: &Mode,
+    cfg: &ScoreConfig,
+    split: u32,
+) -> Result<Analysis, String> {
+    let w = accumulate_split(s, WindowConfig::default(), split)?;
+    score::analyse(&w, &clusters_split(s, split), &spec(s, mode)?, cfg).map_err(|e| e.to_string())
 }
 
 /// shift_score.py's numbers.
