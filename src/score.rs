@@ -526,17 +526,18 @@ struct Side {
 }
 
 impl Side {
+    /// The side in parameter buckets, whose width may be finer or coarser than the counts'.
     fn param_range(&self, cw: i64, pw: i64) -> (i64, i64) {
-        let r = pw / cw.max(1);
-        let r = r.max(1);
-        (div_round(self.lo, r), div_round(self.hi, r))
+        let to_param = |k: i64| div_round(k.saturating_mul(cw), pw.max(1));
+        (to_param(self.lo), to_param(self.hi))
     }
 }
 
 /// `x / r` rounded to the nearest integer (halves up), for bucket snapping.
 fn div_round(x: i64, r: i64) -> i64 {
     let q = x.div_euclid(r);
-    if x.rem_euclid(r) * 2 >= r { q + 1 } else { q }
+    let rem = x.rem_euclid(r);
+    if rem >= r - rem { q + 1 } else { q }
 }
 
 /// Analyses the accumulated counts: chooses windows, tests, ranks.

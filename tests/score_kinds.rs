@@ -68,7 +68,11 @@ fn events_at(s: i64) -> Vec<(u32, Option<Level>, Option<&'static str>)> {
 }
 
 fn build(split_groups: bool) -> WindowCounts {
-    let mut w = match WindowCounts::new(WindowConfig::default()) {
+    build_with(split_groups, WindowConfig::default())
+}
+
+fn build_with(split_groups: bool, cfg: WindowConfig) -> WindowCounts {
+    let mut w = match WindowCounts::new(cfg) {
         Ok(w) => w,
         Err(e) => panic!("{e}"),
     };
@@ -350,5 +354,38 @@ fn analysis_json_has_the_stable_field_names() {
         "notes",
     ] {
         assert!(v["window"].get(key).is_some(), "{key}");
+    }
+}
+
+#[test]
+fn parameter_windows_follow_their_own_resolution() {
+    // Parameters coarser than counts, then counts coarser than parameters.
+    let coarse_params = WindowConfig::builder().max_param_entries(1_000).build();
+    let coarse_counts = WindowConfig::builder().max_count_entries(2_000).build();
+    for (cfg, params_coarser) in [(coarse_params, true), (coarse_counts, false)] {
+        let cfg = match cfg {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        let w = build_with(false, cfg);
+        assert_eq!(w.param_width_ms() > w.count_width_ms(), params_coarser);
+        assert_ne!(w.param_width_ms(), w.count_width_ms());
+        let a = run(
+            &w,
+            WindowSpec::IncidentStart {
+                start: TimeRef::At(Timestamp(T0 + BASE_S * 1_000)),
+                end: None,
+            },
+        );
+        let p = a.flagged.iter().find(|f| f.kind == Kind::ParamShift);
+        let Some(p) = p else {
+            panic!("no param shift: {:#?}", a.flagged)
+        };
+        // The incident's 503 share is 80 %; a window in the wrong units would mix in the
+        // baseline's 200s and 404s.
+        let share = p.values_after[0].share;
+        assert!(p.values_after[0].value == "503" && share > 0.75, "{share}");
+        let before_404 = p.values_before.iter().find(|v| v.value == "404");
+        assert!(before_404.is_some_and(|v| (v.share - 0.25).abs() < 0.03));
     }
 }
