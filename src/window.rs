@@ -12,8 +12,10 @@
 //! for template counts ([`WindowConfig::max_count_entries`]) and one for parameter series
 //! ([`WindowConfig::max_param_entries`]). When a budget is exceeded, every series of that kind
 //! moves one step up the ladder at once; this is exact (a coarse bucket is the sum of whole
-//! fine buckets). An entry costs about 35 bytes in a B-tree, so the default budgets
-//! (2M + 1M entries) cap the accumulator near 100 MB whatever the input length.
+//! fine buckets). An entry is 16 bytes in a sorted vector (up to twice that with growth
+//! slack), so the default budgets (2M + 1M entries) bound the series near 100 MB whatever the
+//! input length. Measured: 20M events over 7 days with 875 templates and two slots each (one
+//! an id) peak at 106 MB resident, with counts at 10 min and parameters at 1 h buckets.
 //!
 //! # Time
 //! An event without a timestamp inherits the last timestamp seen in its group; events before
@@ -82,7 +84,7 @@ pub fn ladder_width(base_ms: i64, step: usize) -> Option<i64> {
 /// given to the second is exact until the budget forces coarsening.
 pub const DEFAULT_BASE_BUCKET_MS: i64 = 1_000;
 /// Default budget of stored (cluster, bucket) count entries: a day at 1 s resolution for ~25
-/// always-active templates, or a week at 1 min for ~200, in about 70 MB.
+/// always-active templates, or a week at 1 min for ~200, in 32-64 MB.
 pub const DEFAULT_MAX_COUNT_ENTRIES: usize = 2_000_000;
 /// Default budget of stored parameter-series entries (slot totals and tracked values). Values
 /// are kept at a coarser resolution than counts when needed: shifts of a value distribution
