@@ -1047,8 +1047,10 @@ fn make_flag(
     // Effect and evidence both count: the score grows with the size of the change and with
     // the square root of its significance, times the severity weight.
     let score = weight * (1.0 + effect.abs()) * significance.sqrt();
-    let first_seen = ci.and_then(|c| c.first_seen).map(|t| t.0);
-    let last_seen = ci.and_then(|c| c.last_seen).map(|t| t.0);
+    // The caller's times when it has them, else the bucket bounds of the counts.
+    let (series_first, series_last) = seen_from_counts(counts, r.id);
+    let first_seen = ci.and_then(|c| c.first_seen).map(|t| t.0).or(series_first);
+    let last_seen = ci.and_then(|c| c.last_seen).map(|t| t.0).or(series_last);
     Flag {
         cluster_id: r.id,
         template: ci.map_or_else(|| format!("<cluster {}>", r.id), |c| c.template.clone()),
@@ -1074,6 +1076,27 @@ fn make_flag(
             c.samples.iter().take(cfg.max_samples).cloned().collect()
         }),
     }
+}
+
+/// Start of the first and end of the last count bucket holding the cluster, over the groups
+/// that have timestamps.
+fn seen_from_counts(counts: &WindowCounts, id: u32) -> (Option<i64>, Option<i64>) {
+    let mut first: Option<i64> = None;
+    let mut last: Option<i64> = None;
+    for g in [Group::Baseline, Group::Target] {
+        let tl = counts.timeline(g);
+        if tl.basis() != TimeBasis::Timestamps {
+            continue;
+        }
+        let series = tl.counts(id);
+        let w = tl.count_width();
+        if let (Some((a, _)), Some((b, _))) = (series.first(), series.last()) {
+            let (a, b) = (a.saturating_mul(w), b.saturating_add(1).saturating_mul(w));
+            first = Some(first.map_or(a, |f| f.min(a)));
+            last = Some(last.map_or(b, |l| l.max(b)));
+        }
+    }
+    (first, last)
 }
 
 struct ParamCandidate {

@@ -151,6 +151,15 @@ fn incident_start_finds_every_kind_and_nothing_else() {
     assert_eq!(a.window.incident.duration_ms, INC_S * 1_000);
     assert_eq!(a.window.incident.start, "2023-11-14T23:13:20Z");
 
+    // Without first/last times from the caller, the counts' bucket bounds stand in.
+    assert!(
+        a.flagged
+            .iter()
+            .all(|f| f.first_seen.is_some() && f.last_seen.is_some())
+    );
+    let new = a.flagged.iter().find(|f| f.cluster_id == NEW);
+    assert!(new.is_some_and(|f| f.first_seen >= Some(T0 + BASE_S * 1_000)));
+
     let vanished = a.flagged.iter().find(|f| f.cluster_id == VANISH);
     assert!(vanished.is_some_and(|f| f.vanished && f.incident_count == 0));
 
