@@ -412,10 +412,14 @@ pub struct WindowReport {
 pub struct ValueShare {
     /// The value (lossy UTF-8); `<other>` for untracked values.
     pub value: String,
-    /// Occurrences in the window.
+    /// Occurrences counted in the window (exact while the value was tracked).
     pub count: u64,
     /// Share of the slot's occurrences in the window.
     pub share: f64,
+    /// Occurrences that may also be this value's but were counted under `<other>` before the
+    /// value entered the summary (a Space-Saving bound); 0 when the count is exact. The test
+    /// assumes the least favourable split of these.
+    pub possibly_more: u64,
 }
 
 /// One finding.
@@ -1136,8 +1140,11 @@ fn param_test(
     };
     let mut bs: Vec<u64> = values.iter().map(|v| count_in(before, v, base)).collect();
     let mut is: Vec<u64> = values.iter().map(|v| count_in(after, v, inc)).collect();
+    let exact_b = bs.clone();
+    let exact_i = is.clone();
     let mut other_b = nb.saturating_sub(bs.iter().sum());
     let mut other_i = ni.saturating_sub(is.iter().sum());
+    let exact_other = (other_b, other_i);
     // A value that entered the summary by eviction after a window began had its earlier
     // occurrences in that window counted as "other"; Space-Saving bounds them by the value's
     // error (or, for a value the side does not track, by the side's smallest weight). Within
@@ -1166,25 +1173,28 @@ fn param_test(
         .zip(&is[..values.len()])
         .map(|(&b, &i)| (i as f64 / nif - b as f64 / nbf).abs())
         .fold(0.0, f64::max);
-    let top = |cs: &[u64], n: f64| {
+    // What a person reads: the counts as recorded, with the possible extra beside them.
+    let top = |exact: &[u64], bound: &[u64], other: u64, n: f64| {
         let mut v: Vec<ValueShare> = values
             .iter()
-            .zip(cs)
-            .filter(|(_, c)| **c > 0)
-            .map(|(val, &c)| ValueShare {
+            .zip(exact.iter().zip(bound))
+            .filter(|(_, (c, b))| **c > 0 || **b > 0)
+            .map(|(val, (&c, &b))| ValueShare {
                 value: String::from_utf8_lossy(val).into_owned(),
                 count: c,
                 share: c as f64 / n,
+                possibly_more: b.saturating_sub(c),
             })
             .collect();
-        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        let most = |x: &ValueShare| x.count + x.possibly_more;
+        v.sort_by(|a, b| most(b).cmp(&most(a)).then_with(|| a.value.cmp(&b.value)));
         v.truncate(TOP_VALUES);
-        let other = cs[values.len()];
         if other > 0 {
             v.push(ValueShare {
                 value: "<other>".into(),
                 count: other,
                 share: other as f64 / n,
+                possibly_more: 0,
             });
         }
         v
@@ -1192,8 +1202,8 @@ fn param_test(
     Some(ParamCandidate {
         ln_p,
         effect,
-        before: top(&bs, nbf),
-        after: top(&is, nif),
+        before: top(&exact_b, &bs, exact_other.0, nbf),
+        after: top(&exact_i, &is, exact_other.1, nif),
     })
 }
 
