@@ -18,3 +18,5 @@ pub mod mask;
 pub mod mine;
 pub mod record;
 pub mod redact;
+pub mod score;
+pub mod window;
