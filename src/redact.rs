@@ -16,10 +16,16 @@
 //! outside this module that holds a `Redacted<T>` knows that every string the `Redact`
 //! implementation visits went through a redactor:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0423
 //! use logsift::redact::Redacted;
 //! // error[E0423]: cannot initialize a tuple struct which contains private fields
 //! let forged: Redacted<String> = Redacted(String::from("password=hunter2"));
+//! ```
+//!
+//! ```compile_fail,E0451
+//! use logsift::redact::Redacted;
+//! // error[E0451]: field `0` of struct `Redacted` is private
+//! let forged = Redacted::<String> { 0: String::from("password=hunter2") };
 //! ```
 //!
 //! ```
@@ -358,17 +364,11 @@ impl Kind {
         }
     }
 
-    /// Kinds recognised by their context rather than their shape: a later bare occurrence
-    /// of the value would not be recognised, so the value is remembered.
-    fn context_dependent(self) -> bool {
-        matches!(
-            self,
-            Kind::AwsSecretKey
-                | Kind::GenericSecret
-                | Kind::AuthHeader
-                | Kind::CredentialValue
-                | Kind::UrlCredential
-        )
+    /// Kinds whose values are remembered and looked for everywhere: every secret. A value
+    /// found by its context (`password=...`) would not be recognised bare, and a token glued
+    /// to other text may miss its rule's boundary; hosts and suspicious text are not secrets.
+    fn remembered(self) -> bool {
+        !matches!(self, Kind::IpAddress | Kind::Hostname | Kind::Suspicious)
     }
 }
 
@@ -821,6 +821,19 @@ impl Redactor {
             return spans;
         }
         drop_inside_placeholders(s, &mut cands);
+        // Context-found values, including those a larger span swallows (a password inside
+        // a quarantined line is still a password): their other occurrences in this text are
+        // secrets too, and they are remembered for later texts.
+        let mut values: Vec<&str> = Vec::new();
+        let mut kinds: Vec<Kind> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        for c in &cands {
+            let v = &s[c.start..c.end];
+            if c.why.is_none() && c.kind.remembered() && rememberable(v) && seen.insert(v) {
+                values.push(v);
+                kinds.push(c.kind);
+            }
+        }
         cands.sort_by(|x, y| {
             y.priority()
                 .cmp(&x.priority())
@@ -830,21 +843,31 @@ impl Redactor {
         for c in cands {
             insert(&mut spans, c);
         }
-        // Other occurrences of a context-found value in the same text are secrets too.
-        let mut repeats = Vec::new();
-        for (&start, ch) in &spans {
-            if ch.why.is_none() && ch.kind.context_dependent() {
-                let v = &s[start..ch.end];
-                if rememberable(v) {
-                    for at in memchr::memmem::find_iter(s.as_bytes(), v.as_bytes()) {
-                        if at != start {
-                            repeats.push(Cand::secret(at, at + v.len(), ch.kind));
-                        }
-                    }
-                }
-            }
+        if values.is_empty() {
+            return spans;
         }
-        if !repeats.is_empty() {
+        for (v, k) in values.iter().zip(&kinds) {
+            self.remember(self.key(v), v, *k);
+        }
+        // The distinct values are searched for together, in one pass over the text. Building
+        // fails only beyond limits far above one string's worth of values; then the repeats
+        // are simply not looked for.
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&values);
+        if let Ok(m) = matcher {
+            let mut repeats: Vec<Cand> = m
+                .find_iter(s)
+                .filter(|hit| !spans.contains_key(&hit.start()))
+                .map(|hit| {
+                    let kind = kinds.get(hit.pattern().as_usize()).copied();
+                    Cand::secret(
+                        hit.start(),
+                        hit.end(),
+                        kind.unwrap_or(Kind::CredentialValue),
+                    )
+                })
+                .collect();
             drop_inside_placeholders(s, &mut repeats);
             for c in repeats {
                 insert(&mut spans, c);
@@ -969,9 +992,6 @@ impl Redactor {
         if let Some(why) = &ch.why {
             self.record_finding(&placeholder, why, value);
         }
-        if ch.why.is_none() && ch.kind.context_dependent() && rememberable(value) {
-            self.remember(key, value, ch.kind);
-        }
         placeholder
     }
 
@@ -1009,12 +1029,10 @@ impl Redactor {
     }
 }
 
-/// Whether a context-found value is distinctive enough to look for elsewhere: long enough,
-/// one token, and not a plain word (two character classes).
+/// Whether a secret value is distinctive enough to look for elsewhere: long enough, and not
+/// a plain word (two character classes; `token: Expired` must not hide every "Expired").
 fn rememberable(v: &str) -> bool {
-    (REMEMBER_MIN_LEN..=REMEMBER_MAX_LEN).contains(&v.len())
-        && !v.bytes().any(|b| b.is_ascii_whitespace())
-        && secrets::classes(v) >= 2
+    (REMEMBER_MIN_LEN..=REMEMBER_MAX_LEN).contains(&v.len()) && secrets::classes(v) >= 2
 }
 
 /// Drop candidates that lie within a placeholder already in the text, so that redacting

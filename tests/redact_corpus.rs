@@ -121,3 +121,65 @@ fn loghub_logs_are_left_alone_except_emails() {
     );
     assert!(changed <= 20, "{changed} loghub lines changed");
 }
+
+/// Every injection attempt is flagged suspicious, and its payload does not survive as text.
+#[test]
+fn injection_corpus_every_attempt_is_quarantined() {
+    let log = read("fixtures/injection/injection.log");
+    let lines: Vec<&str> = log.lines().collect();
+    let tsv = read("fixtures/injection/injection.tsv");
+    let mut failures = Vec::new();
+    let mut caught = 0;
+    let mut total = 0;
+    for row in tsv.lines().skip(1) {
+        let mut f = row.splitn(3, '\t');
+        let (Some(n), Some(technique), Some(payload)) = (f.next(), f.next(), f.next()) else {
+            panic!("bad row {row:?}");
+        };
+        let n: usize = n.parse().unwrap();
+        total += 1;
+        let line = lines[n - 1];
+        let mut r = Redactor::default();
+        let out = r.redact_str(line);
+        let flagged = r.audit().suspicious_total() > 0;
+        let gone = !out.contains(payload);
+        if flagged && gone {
+            caught += 1;
+        } else {
+            failures.push(format!(
+                "line {n} ({technique}): flagged={flagged} payload_gone={gone}\n  in : {line}\n  out: {out}"
+            ));
+        }
+    }
+    println!("injection attempts caught: {caught}/{total}");
+    assert!(total >= 50);
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Lines that share words with injections but are ordinary are not flagged, and not changed.
+#[test]
+fn injection_clean_lines_are_not_flagged() {
+    let log = read("fixtures/injection/clean.log");
+    let mut flagged = Vec::new();
+    let mut n = 0;
+    for line in log.lines() {
+        n += 1;
+        let mut r = Redactor::default();
+        let out = r.redact_str(line);
+        if out != line || r.audit().total() > 0 {
+            flagged.push(format!("  in : {line}\n  out: {out}"));
+        }
+    }
+    println!("clean injection-set lines flagged: {}/{n}", flagged.len());
+    assert!(
+        flagged.is_empty(),
+        "{} lines flagged:\n{}",
+        flagged.len(),
+        flagged.join("\n")
+    );
+}

@@ -54,14 +54,18 @@ use regex::{Regex, RegexSet};
 use super::secrets::rx;
 use super::{Cand, SuspiciousKind, b64, fold};
 
-/// Separator between the words of a phrase: spaces, and the punctuation attackers use to
-/// dodge a literal match (`ignore_previous-instructions`).
-const S: &str = r"[\s_*~\-]+";
+/// Separator between the words of a phrase: spaces, `+` (spaces in query strings) and the
+/// punctuation attackers use to dodge a literal match (`ignore_previous-instructions`).
+const S: &str = r"[\s_*~+\-]+";
 
 struct Phrase {
     pattern: &'static str,
     kind: SuspiciousKind,
     desc: &'static str,
+    /// Longest accepted match in bytes (0: any). A bounded repetition such as `.{0,120}`
+    /// inside the pattern would multiply the automaton's size and push the regex engine off
+    /// its fast path, so the bound is checked on the match instead.
+    max_len: usize,
 }
 
 const fn p(pattern: &'static str, kind: SuspiciousKind, desc: &'static str) -> Phrase {
@@ -69,6 +73,7 @@ const fn p(pattern: &'static str, kind: SuspiciousKind, desc: &'static str) -> P
         pattern,
         kind,
         desc,
+        max_len: 0,
     }
 }
 
@@ -78,17 +83,17 @@ use SuspiciousKind as K;
 const PHRASES: &[Phrase] = &[
     // Overriding instructions.
     p(
-        r"\b(?:ignore|disregard|forget|bypass)\b[\s_*~\-,:]+(?:(?:all|any|every|each|of|the|your|my|these|those|everything|anything|that|what){S}){0,3}(?:previous|prior|above|earlier|preceding|former|foregoing|original|initial|existing|system|safety|developer)\b",
+        r"\b(?:ignore|disregard|forget|bypass)\b[\s_*~+\-,:]+(?:(?:all|any|every|each|of|the|your|my|these|those|everything|anything|that|what){S}){0,3}(?:previous|prior|above|earlier|preceding|former|foregoing|original|initial|existing|system|safety|developer)\b",
         K::InstructionOverride,
         "tells the reader to ignore earlier or system instructions",
     ),
     p(
-        r"\b(?:ignore|disregard|forget|override|bypass)\b[\s_*~\-,:]+(?:(?:all|any|every|of|the|your|my|these|those|its|their){S}){0,3}(?:instructions?|prompts?|guidelines|guardrails|directives?|programming|system{S}(?:prompt|message)s?)\b",
+        r"\b(?:ignore|disregard|forget|override|bypass)\b[\s_*~+\-,:]+(?:(?:all|any|every|of|the|your|my|these|those|its|their){S}){0,3}(?:instructions?|prompts?|guidelines|guardrails|directives?|programming|system{S}(?:prompt|message)s?)\b",
         K::InstructionOverride,
         "tells the reader to ignore its instructions",
     ),
     p(
-        r"\b(?:ignore|disregard|forget)\b[\s_*~\-,:]+(?:everything|anything|all){S}(?:above|before|else|so{S}far|you{S}(?:were|have{S}been){S}told|you{S}know)\b",
+        r"\b(?:ignore|disregard|forget)\b[\s_*~+\-,:]+(?:everything|anything|all){S}(?:above|before|else|so{S}far|you{S}(?:were|have{S}been){S}told|you{S}know)\b",
         K::InstructionOverride,
         "tells the reader to forget what came before",
     ),
@@ -98,7 +103,7 @@ const PHRASES: &[Phrase] = &[
         "tells the reader to forget what came before",
     ),
     p(
-        r"\bnew{S}(?:system{S})?(?:instructions?|rules|directives?|prompt)\s*:",
+        r"\bnew{S}(?:system{S})?(?:instructions?|directives?|prompt)\s*:",
         K::InstructionOverride,
         "announces new instructions",
     ),
@@ -124,7 +129,7 @@ const PHRASES: &[Phrase] = &[
         "gives the reader a new role",
     ),
     p(
-        r"\b(?:from{S}now{S}on|henceforth|from{S}this{S}point{S}on)\b[\s_*~\-,]*(?:you|your|always|only|never|respond|reply|answer|say|ignore|act|treat)\b",
+        r"\b(?:from{S}now{S}on|henceforth|from{S}this{S}point{S}on)\b[\s_*~+\-,]*(?:you|your|always|only|never|respond|reply|answer|say|ignore|act|treat)\b",
         K::RoleChange,
         "sets a rule for the reader's future answers",
     ),
@@ -144,7 +149,7 @@ const PHRASES: &[Phrase] = &[
         "asks the reader to act as someone else",
     ),
     p(
-        r#"(?m)(?:^[\s"'>*#\-]*|[.!?;"][\s_*~\-]*|\b(?:you|please|now)(?:{S}(?:will|must|should|now|to|shall))*{S})act{S}as\b"#,
+        r#"(?m)(?:^[\s"'>*#\-]*|[.!?;"][\s_*~+\-]*|\b(?:you|please|now)(?:{S}(?:will|must|should|now|to|shall))*{S})act{S}as{S}(?:an?|the|if|though|my|your|someone|somebody)\b"#,
         K::RoleChange,
         "asks the reader to act as someone else",
     ),
@@ -166,7 +171,7 @@ const PHRASES: &[Phrase] = &[
     ),
     // Addressing the model.
     p(
-        r"\b(?:dear|hey|hi|hello|note{S}to(?:{S}the)?|message{S}(?:to|for)(?:{S}the)?|attention[\s_*~\-]*[,:!])[\s_*~\-,:]*(?:ai|assistant|llm|model|language{S}model|chatgpt|gpt(?:-?\d\w*)?|claude|gemini|copilot|llama|mistral|summari[sz]er|analy[sz]er|agent|chatbot|bot)s?\b",
+        r"\b(?:dear|hey|hi|hello|note{S}to(?:{S}the)?|message{S}(?:to|for)(?:{S}the)?|attention[\s_*~+\-]*[,:!])[\s_*~+\-,:]*(?:ai|assistant|llm|model|language{S}model|chatgpt|gpt(?:-?\d\w*)?|claude|gemini|copilot|llama|mistral|summari[sz]er|analy[sz]er|agent|chatbot|bot)s?\b",
         K::AddressesModel,
         "addresses an AI directly",
     ),
@@ -176,7 +181,7 @@ const PHRASES: &[Phrase] = &[
         "speaks as or to an AI",
     ),
     p(
-        r"\b(?:ai|llm|assistant|chatgpt|claude|gpt|model|summari[sz]er|analy[sz]er|agent)[\s_*~\-]*[,:][\s_*~\-]*(?:please{S})?(?:ignore|report|say|respond|reply|summari[sz]e|tell|state|conclude|output|write|do{S}not|don't|never|always|classify|mark|disregard|forget)\b",
+        r"\b(?:ai|llm|assistant|chatgpt|claude|gpt|model|summari[sz]er|analy[sz]er|agent)[\s_*~+\-]*[,:][\s_*~+\-]*(?:please{S})?(?:ignore|report|say|respond|reply|summari[sz]e|tell|state|conclude|output|write|do{S}not|don't|never|always|classify|mark|disregard|forget)\b",
         K::AddressesModel,
         "gives an AI an order",
     ),
@@ -192,12 +197,12 @@ const PHRASES: &[Phrase] = &[
         "tells the reader to leave something out",
     ),
     p(
-        r"\binstead[\s_*~\-,]*(?:say|report|respond|reply|state|write|output|answer|tell|conclude|claim)\b",
+        r"\binstead[\s_*~+\-,]*(?:say|report|respond|reply|state|write|output|answer|tell|conclude|claim)\b",
         K::SteersOutput,
         "tells the reader what to answer instead",
     ),
     p(
-        r#"\b(?:respond|reply|answer)(?:{S}only)?{S}(?:with|using)(?:{S}(?:only|exactly|just))?[\s_*~\-]*(?:the{S}following|json\b|"|'|yes\b|no\b|ok\b|nothing\b)|\b(?:respond|reply|answer){S}only\b"#,
+        r#"\b(?:respond|reply|answer){S}(?:only\b|with{S}(?:only|exactly|just)\b|(?:with|using){S}(?:the{S}following|json\b)|(?:with|using)[\s_*~+\-]*["'`])"#,
         K::SteersOutput,
         "dictates the form of the answer",
     ),
@@ -207,7 +212,7 @@ const PHRASES: &[Phrase] = &[
         "dictates the conclusion",
     ),
     p(
-        r"\b(?:classify|mark|treat|label){S}(?:this|these|all|the{S}following|it|them|everything){S}as{S}(?:benign|normal|safe|expected|harmless|noise|false{S}positives?|resolved|low{S}(?:priority|severity))\b",
+        r"\b(?:classify|mark|treat|label){S}(?:this|these|all|the{S}following|it|them|everything|every)(?:{S}(?:of|the|following|other|errors?|events?|failures?|alerts?|clusters?|lines?|incidents?|findings?|below|above))*{S}as{S}(?:benign|normal|safe|expected|harmless|noise|false{S}positives?|resolved|low{S}(?:priority|severity))\b",
         K::SteersOutput,
         "dictates how findings are classified",
     ),
@@ -229,32 +234,34 @@ const PHRASES: &[Phrase] = &[
         "chat-template instruction marker",
     ),
     p(
-        r"#{2,}[\s_*~\-]*(?:instructions?|system(?:{S}prompt)?|response|assistant|human|prompt|new{S}instructions?)\b",
+        r"#{2,}[\s_*~+\-]*(?:instructions?|system(?:{S}prompt)?|response|assistant|human|prompt|new{S}instructions?)\b",
         K::RoleMarker,
         "instruction-format heading",
     ),
     p(
-        r#"(?m)(?:^|[\s"'>\]|}{(\[])(?:assistant|human|ai{S}assistant)[\s_*~\-]*:"#,
+        r#"(?m)(?:^|[\s"'>\]|}{(\[])(?:assistant|human|ai{S}assistant)[\s_*~+\-]*:"#,
         K::RoleMarker,
         "chat role label",
     ),
-    p(
-        r#"(?m)(?:^|[\s"'>\]|}{(\[])(?:system|developer|sys)[\s_*~\-]*:[^\n]{0,120}?\b(?:you|your|ignore|disregard|forget|must|always|never|respond|reply|answer|instructions?|prompt|pretend|summari[sz]\w*|the{S}(?:ai|assistant|model))\b"#,
-        K::RoleMarker,
-        "system role label followed by an order",
-    ),
+    Phrase {
+        pattern: r#"(?m)(?:^|[\s"'>\]|}{(\[])(?:system|developer|sys)[\s_*~+\-]*:[^\n]*?\b(?:you|your|ignore|disregard|forget|must|always|never|respond|reply|answer|instructions?|prompt|pretend|summari[sz]\w*|the{S}(?:ai|assistant|model))\b"#,
+        kind: K::RoleMarker,
+        desc: "system role label followed by an order",
+        // The order must follow within about a sentence of the label.
+        max_len: 140,
+    },
     p(
         r#"\\?"role\\?"\s*:\s*\\?"(?:system|assistant|developer|tool)\\?""#,
         K::RoleMarker,
         "chat message with a privileged role",
     ),
     p(
-        r"</?[\s_*~\-]*(?:system|instructions?|prompt|assistant|human|user_?(?:query|input|message|prompt)|context|logs?|log_lines|data|evidence|document|untrusted[_\-]?\w*|tool_?(?:call|result|response)|function_?(?:call|result))[\s_*~\-]*>",
+        r"</?[\s_*~+\-]*(?:system|instructions?|prompt|assistant|human|user_?(?:query|input|message|prompt)|context|logs?|log_lines|data|evidence|document|untrusted[_\-]?\w*|tool_?(?:call|result|response)|function_?(?:call|result))[\s_*~+\-]*>",
         K::Delimiter,
         "prompt-envelope tag",
     ),
     p(
-        r"[=#*~<\[\-]{3,}[\s_*~\-]*(?:end|begin|start)[\s_*~\-]+(?:of{S})?(?:the{S})?(?:logs?|log{S}data|data|input|context|untrusted{S}\w+|system{S}prompt|instructions|document|evidence|user{S}input|conversation)\b",
+        r"[=#*~<\[\-]{3,}[\s_*~+\-]*(?:end|begin|start)[\s_*~+\-]+(?:of{S})?(?:the{S})?(?:logs?|log{S}data|data|input|context|untrusted{S}\w+|system{S}prompt|instructions|document|evidence|user{S}input|conversation)\b",
         K::Delimiter,
         "banner that pretends to end or start a prompt section",
     ),
@@ -266,12 +273,12 @@ const PHRASES: &[Phrase] = &[
     ),
     // Markup that acts when rendered.
     p(
-        r"!\[[^\]\n]{0,200}\]\([\s]*(?:https?:|//|data:|ftp:)",
+        r"!\[[^\]\n]*\]\([\s]*(?:https?:|//|data:|ftp:)",
         K::Markup,
         "markdown image (loads a URL when rendered)",
     ),
     p(
-        r"\[[^\]\n]{1,200}\]\(\s*(?:javascript|data|vbscript):|\b(?:javascript|vbscript)\s*:",
+        r"\[[^\]\n]+\]\(\s*(?:javascript|data|vbscript):|\b(?:javascript|vbscript)\s*:",
         K::Markup,
         "script link",
     ),
@@ -355,8 +362,14 @@ fn phrase_triggers(text: &str, map: &dyn Fn(usize) -> usize, folded: bool, out: 
             Cow::Borrowed(ph.desc)
         };
         for m in re.find_iter(text) {
+            if ph.max_len > 0 && m.len() > ph.max_len {
+                continue;
+            }
+            // Some rules consume the character before a role label to anchor it; whitespace
+            // there is not part of the payload.
+            let lead = m.as_str().len() - m.as_str().trim_start().len();
             out.push(Trigger {
-                start: map(m.start()),
+                start: map(m.start() + lead),
                 end: map(m.end()),
                 kind: ph.kind,
                 desc: desc.clone(),
@@ -420,9 +433,14 @@ fn readable(d: &[u8]) -> Option<&str> {
     (printable * 100 >= n * 95 && wordy * 100 >= n * 50).then_some(t)
 }
 
+/// Share of letters in same-case runs of four or more above which a run is made of words
+/// (camelCase identifiers, paths): such runs hold about a tenth of the letters of random
+/// base64 and most letters of words.
+const MAX_WORDY_SHARE: f64 = 0.4;
+
 /// Whether a run looks like random base64 rather than a path or identifier: all three
-/// character classes, case switching often between neighbouring letters (camelCase and words
-/// switch rarely), and few `/` (paths have one every few characters).
+/// character classes, few letters in long same-case runs (words), case switching often
+/// between neighbouring letters, and few `/` (paths have one every few characters).
 fn random_looking(run: &str) -> bool {
     let b = run.as_bytes();
     let has = |f: fn(&u8) -> bool| b.iter().any(f);
@@ -442,7 +460,22 @@ fn random_looking(run: &str) -> bool {
             }
         }
     }
-    pairs > 0 && switches * 5 >= pairs
+    let (mut letters, mut wordy, mut run_len, mut run_upper) = (0usize, 0usize, 0usize, false);
+    for &x in b.iter().chain(std::iter::once(&b' ')) {
+        let alpha = x.is_ascii_alphabetic();
+        if !(alpha && run_len > 0 && x.is_ascii_uppercase() == run_upper) {
+            if run_len >= 4 {
+                wordy += run_len;
+            }
+            run_len = 0;
+        }
+        if alpha {
+            letters += 1;
+            run_len += 1;
+            run_upper = x.is_ascii_uppercase();
+        }
+    }
+    pairs > 0 && switches * 5 >= pairs && (wordy as f64) < MAX_WORDY_SHARE * letters as f64
 }
 
 /// What a base64 run hides, if anything.

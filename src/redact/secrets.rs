@@ -9,7 +9,6 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::LazyLock;
 
-use memchr::memmem;
 use regex::Regex;
 
 use super::{Cand, Kind, b64};
@@ -33,6 +32,15 @@ fn is_value_end(b: u8) -> bool {
             b,
             b'&' | b';' | b',' | b'"' | b'\'' | b')' | b']' | b'}' | b'\\'
         )
+}
+
+/// `end`, moved back over a `\r` that ends a CRLF line (not before `start`).
+fn trim_cr(b: &[u8], start: usize, end: usize) -> usize {
+    if end > start && b[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
 }
 
 fn line_end(b: &[u8], from: usize) -> usize {
@@ -65,25 +73,39 @@ pub(super) fn value_at(s: &str, i: usize) -> Option<(usize, usize)> {
         (0, b"")
     };
     let (start, end) = if open > 0 {
+        // Scan to the closing quote or the end of the line, whichever comes first (never
+        // to the end of the line first: that would make many short values on one long line
+        // quadratic).
         let start = i + open;
-        let eol = line_end(b, start);
+        let quote = close[close.len() - 1];
         let mut j = start;
         let end = loop {
-            match memmem::find(&b[j..eol], close) {
-                None => break eol,
-                Some(p) => {
-                    let at = j + p;
-                    if open == 1 && at > start && b[at - 1] == b'\\' {
-                        j = at + 1;
-                        continue;
-                    }
-                    break at;
-                }
+            let Some(p) = memchr::memchr2(quote, b'\n', &b[j..]) else {
+                break trim_cr(b, start, b.len());
+            };
+            let at = j + p;
+            if b[at] == b'\n' {
+                break trim_cr(b, start, at);
+            }
+            let escaped = at > start && b[at - 1] == b'\\';
+            match (open, escaped) {
+                (2, true) => break at - 1,
+                (2, false) | (_, true) => j = at + 1,
+                _ => break at,
             }
         };
         (start, end)
     } else {
         let mut j = i;
+        if b[i..].starts_with(b"${") {
+            // An environment reference keeps its braces: `${DB_PASSWORD}`.
+            let close = b[i..]
+                .iter()
+                .position(|&x| x == b'}' || x.is_ascii_whitespace());
+            if let Some(p) = close.filter(|&p| b[i + p] == b'}') {
+                j = i + p + 1;
+            }
+        }
         while j < b.len() && !is_value_end(b[j]) {
             j += 1;
         }
@@ -131,8 +153,8 @@ fn is_non_secret_value(v: &str) -> bool {
         "enabled",
         "disabled",
     ];
-    v.bytes()
-        .all(|b| b == b'*' || b == b'x' || b == b'X' || b == b'.')
+    v.bytes().all(|b| b == b'*')
+        || (v.len() >= 3 && v.bytes().all(|b| b == b'x' || b == b'X' || b == b'.'))
         || v.chars().all(|c| c == '•')
         || WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
         || is_reference(v)
@@ -253,7 +275,8 @@ fn generic_value(v: &str) -> bool {
     let hex_number = v.len() > 2
         && (v.starts_with("0x") || v.starts_with("0X"))
         && v[2..].bytes().all(|b| b.is_ascii_hexdigit());
-    high_entropy(v) && !v.contains(':') && !(v.contains('/') && v.contains('.')) && !hex_number
+    let path = v.contains('/') && v.contains('.');
+    high_entropy(v) && !v.contains(':') && !path && !hex_number
 }
 
 fn push(out: &mut Vec<Cand>, start: usize, end: usize, kind: Kind) {
@@ -294,6 +317,9 @@ static VENDORS: LazyLock<Vec<Vendor>> = LazyLock::new(|| {
         kind,
         check,
     };
+    // Distinctive prefixes need no boundary on the left: a token glued to other text
+    // (`xghp_...`) is still a token. AWS ids and `sk-` keep theirs: their prefixes also
+    // occur inside ordinary words and identifiers.
     vec![
         v(
             r"\b((?:AKIA|ASIA)[A-Z0-9]{16})\b",
@@ -301,34 +327,34 @@ static VENDORS: LazyLock<Vec<Vendor>> = LazyLock::new(|| {
             any,
         ),
         v(
-            r"\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,251})\b",
+            r"((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,251})\b",
             Kind::GithubToken,
             any,
         ),
         v(
-            r"\b(github_pat_[A-Za-z0-9_]{22,255})\b",
+            r"(github_pat_[A-Za-z0-9_]{22,255})\b",
             Kind::GithubToken,
             any,
         ),
-        v(r"\b(glpat-[A-Za-z0-9_\-]{20,})", Kind::GitlabToken, any),
-        v(r"\b(xox[abposr]-[A-Za-z0-9\-]{10,})", Kind::SlackToken, any),
+        v(r"(glpat-[A-Za-z0-9_\-]{20,})", Kind::GitlabToken, any),
+        v(r"(xox[abposr]-[A-Za-z0-9\-]{10,})", Kind::SlackToken, any),
         v(
             r"(?i)hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/\-]{8,})",
             Kind::SlackWebhook,
             any,
         ),
         v(
-            r"\b((?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,})\b",
+            r"((?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,})\b",
             Kind::StripeKey,
             any,
         ),
-        v(r"\b(AIza[0-9A-Za-z_\-]{30,})", Kind::GoogleApiKey, any),
+        v(r"(AIza[0-9A-Za-z_\-]{30,})", Kind::GoogleApiKey, any),
         v(
             r"\b(sk-(?:proj-|svcacct-|admin-|ant-(?:api\d\d-)?)?[A-Za-z0-9_\-]{20,})",
             Kind::OpenaiKey,
             openai_check,
         ),
-        v(r"\b(npm_[A-Za-z0-9]{36,})\b", Kind::NpmToken, any),
+        v(r"(npm_[A-Za-z0-9]{36,})\b", Kind::NpmToken, any),
     ]
 });
 
@@ -494,11 +520,13 @@ static BASIC: LazyLock<Regex> =
 /// the end of the line.
 fn header_value(s: &str, i: usize, quoted: bool) -> Option<(usize, usize)> {
     let b = s.as_bytes();
-    let eol = line_end(b, i);
     let end = if quoted {
-        memchr::memchr2(b'"', b'\'', &b[i..eol]).map_or(eol, |p| i + p)
+        match memchr::memchr3(b'"', b'\'', b'\n', &b[i..]) {
+            Some(p) => trim_cr(b, i, i + p),
+            None => b.len(),
+        }
     } else {
-        eol
+        line_end(b, i)
     };
     let end = i + s[i..end].trim_end().len();
     (end > i).then_some((i, end))
@@ -636,11 +664,8 @@ pub(super) fn private_keys(s: &str, out: &mut Vec<Cand>) {
         }
         let b = s.as_bytes();
         let mut end = line_end(b, m.end());
-        loop {
-            let next = match memchr::memchr(b'\n', &b[end..]) {
-                Some(p) => end + p + 1,
-                None => break,
-            };
+        while let Some(p) = memchr::memchr(b'\n', &b[end..]) {
+            let next = end + p + 1;
             let stop = line_end(b, next);
             if !pem_body_line(&s[next..stop]) {
                 break;
@@ -655,10 +680,11 @@ pub(super) fn private_keys(s: &str, out: &mut Vec<Cand>) {
 // ---------------------------------------------------------------------------------------
 // URLs and connection strings with credentials.
 
-/// `scheme://user:password@host`: the password may contain `@` and `:` (the last `@`
-/// before the host ends it), not `/`, `?`, `#` or whitespace.
+/// `scheme://user:password@host`: the password may contain `@`, `:` and `#` (the last `@`
+/// before the host ends it; DSN passwords are often not percent-encoded), not `/`, `?` or
+/// whitespace (`http://host:8080?mail=a@b.example` has no password).
 static URL_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r#"(?i)\b[a-z][a-z0-9+.\-]{1,30}://([^\s/?#@:'"<>]*):([^\s/?#'"<>]+)@[A-Za-z0-9.\-\[\]_%]"#)
+    rx(r#"(?i)\b[a-z][a-z0-9+.\-]{1,30}://([^\s/?#@:'"<>]*):([^\s/?'"<>]+)@[A-Za-z0-9.\-\[\]_%]"#)
 });
 
 /// `scheme://token@host`: a user part that looks like a token (`https://ghp_...@github.com`).
@@ -734,12 +760,25 @@ fn issuer_prefix(d: &[u8]) -> bool {
 
 pub(super) fn cards(s: &str, out: &mut Vec<Cand>) {
     let mut digits = Vec::with_capacity(19);
+    let mut is_card = |text: &str| {
+        digits.clear();
+        digits.extend(text.bytes().filter(u8::is_ascii_digit));
+        (13..=19).contains(&digits.len()) && issuer_prefix(&digits) && luhn(&digits)
+    };
     for c in CARD.captures_iter(s) {
         let Some(m) = c.get(1) else { continue };
-        digits.clear();
-        digits.extend(m.as_str().bytes().filter(u8::is_ascii_digit));
-        if (13..=19).contains(&digits.len()) && issuer_prefix(&digits) && luhn(&digits) {
+        let text = m.as_str();
+        if is_card(text) {
             push(out, m.start(), m.end(), Kind::CardNumber);
+            continue;
+        }
+        // A grouped number followed by a short number (`4111 1111 1111 1111 123`): the
+        // pattern took the short number as a fifth group; try the card without it.
+        if text.len() > 19 {
+            let shorter = &text[..19];
+            if is_card(shorter) {
+                push(out, m.start(), m.start() + 19, Kind::CardNumber);
+            }
         }
     }
 }
@@ -788,8 +827,8 @@ const NOT_MAIL_TLDS: [&str; 30] = [
     "gz",
 ];
 
-/// Whether the `@` at `at` is inside the authority of a URL that carries a password
-/// (`scheme://user:pass@host`): the URL rule owns that part.
+/// Whether an address starting at `start` is the user part of a URL (`ssh://git@github.com`,
+/// `scheme://user:pass@host`): not a mailbox, and the URL rule owns any password there.
 fn inside_url_authority(s: &str, start: usize) -> bool {
     let before = &s[..start];
     let mut from = before.len().saturating_sub(512);
@@ -800,7 +839,7 @@ fn inside_url_authority(s: &str, start: usize) -> bool {
     match window.rfind("://") {
         Some(p) => {
             let auth = &window[p + 3..];
-            !auth.contains(|c: char| c.is_whitespace() || c == '/') && auth.contains(':')
+            !auth.contains(|c: char| c.is_whitespace() || c == '/')
         }
         None => false,
     }
