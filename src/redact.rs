@@ -72,7 +72,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexSet};
 use serde::Serialize;
 
@@ -685,6 +685,11 @@ const REMEMBER_MIN_LEN: usize = 6;
 /// Longest remembered value: longer ones (headers, cookies) are not repeated verbatim.
 const REMEMBER_MAX_LEN: usize = 512;
 
+/// Remembered values searched one by one before the matcher is rebuilt to include them
+/// (or half the matcher's size, whichever is larger): rebuilds stay logarithmic in the number
+/// of values, and few single searches run per string.
+const PENDING_BEFORE_REBUILD: usize = 8;
+
 /// Replaces secrets and suspicious content with consistent placeholders, and keeps an audit.
 ///
 /// One redactor should serve one report (one prompt): placeholders are consistent within it.
@@ -699,8 +704,11 @@ pub struct Redactor {
     remembered: Vec<String>,
     remembered_kind: Vec<Kind>,
     remembered_keys: HashSet<u128>,
+    /// Matcher over `remembered[..matched]`; the values after those are searched one by one
+    /// until there are enough of them to rebuild (rebuilding for every new value would cost
+    /// a build per string).
     matcher: Option<AhoCorasick>,
-    matcher_stale: bool,
+    matched: usize,
 }
 
 impl fmt::Debug for Redactor {
@@ -724,7 +732,11 @@ impl Default for Redactor {
 impl Redactor {
     /// A redactor with `config`.
     pub fn new(config: RedactConfig) -> Redactor {
-        let extra_keys = secrets::extra_keys_regex(config.extra_keys());
+        // A built configuration has compiled this pattern once already, so it cannot fail
+        // here; if it somehow did, the extra keys would be ignored rather than panic.
+        let extra_keys = secrets::extra_keys_regex(config.extra_keys())
+            .ok()
+            .flatten();
         let audit = Audit {
             categories: config.categories(),
             ..Audit::default()
@@ -741,7 +753,7 @@ impl Redactor {
             remembered_kind: Vec::new(),
             remembered_keys: HashSet::new(),
             matcher: None,
-            matcher_stale: false,
+            matched: 0,
         }
     }
 
@@ -853,6 +865,7 @@ impl Redactor {
         // fails only beyond limits far above one string's worth of values; then the repeats
         // are simply not looked for.
         let matcher = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .match_kind(MatchKind::LeftmostLongest)
             .build(&values);
         if let Ok(m) = matcher {
@@ -929,23 +942,37 @@ impl Redactor {
         if self.remembered.is_empty() {
             return;
         }
-        if self.matcher_stale {
+        let pending = self.remembered.len() - self.matched;
+        if pending > PENDING_BEFORE_REBUILD.max(self.matched / 2) {
             // Building can only fail on limits far above the remembered cap; without a
-            // matcher the remembered values are simply not looked for.
+            // matcher the remembered values are still looked for one by one below.
             self.matcher = AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(&self.remembered)
                 .ok();
-            self.matcher_stale = false;
+            if self.matcher.is_some() {
+                self.matched = self.remembered.len();
+            }
         }
+        let kind_of = |i: usize| {
+            self.remembered_kind
+                .get(i)
+                .copied()
+                .unwrap_or(Kind::CredentialValue)
+        };
         if let Some(m) = &self.matcher {
             for hit in m.find_iter(s) {
-                let kind = self
-                    .remembered_kind
-                    .get(hit.pattern().as_usize())
-                    .copied()
-                    .unwrap_or(Kind::CredentialValue);
-                out.push(Cand::secret(hit.start(), hit.end(), kind));
+                out.push(Cand::secret(
+                    hit.start(),
+                    hit.end(),
+                    kind_of(hit.pattern().as_usize()),
+                ));
+            }
+        }
+        for (i, v) in self.remembered.iter().enumerate().skip(self.matched) {
+            for at in memchr::memmem::find_iter(s.as_bytes(), v.as_bytes()) {
+                out.push(Cand::secret(at, at + v.len(), kind_of(i)));
             }
         }
     }
@@ -1025,7 +1052,6 @@ impl Redactor {
         }
         self.remembered.push(value.to_owned());
         self.remembered_kind.push(kind);
-        self.matcher_stale = true;
     }
 }
 

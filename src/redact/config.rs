@@ -197,6 +197,11 @@ impl RedactConfigBuilder {
                 return Err(ConfigError::BadKey { name: k.clone() });
             }
         }
+        if let Err(e) = super::secrets::extra_keys_regex(&c.extra_keys) {
+            return Err(ConfigError::KeysTooComplex {
+                reason: e.to_string(),
+            });
+        }
         if !(1..=1_000_000).contains(&c.max_findings) {
             return Err(ConfigError::BadLimit {
                 what: "max_findings",
@@ -236,6 +241,14 @@ pub enum ConfigError {
         count: usize,
         /// The cap.
         max: usize,
+    },
+    /// The extra key names together make a pattern the regex engine refuses.
+    #[error(
+        "the extra redaction keys make a pattern too large to use ({reason}): give fewer or shorter key names"
+    )]
+    KeysTooComplex {
+        /// The engine's reason.
+        reason: String,
     },
     /// A numeric limit outside its range.
     #[error("redaction setting {what} = {value} is out of range: use {range}")]

@@ -421,18 +421,21 @@ static CREDENTIAL_FLAG: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The extra-key pattern for user-supplied key names, built per redactor.
-pub(super) fn extra_keys_regex(keys: &[String]) -> Option<Regex> {
+/// The pattern for user-supplied key names (already checked to be `[A-Za-z0-9_.-]+`), built
+/// per configuration. `None` when there are none.
+pub(crate) fn extra_keys_regex(keys: &[String]) -> Result<Option<Regex>, regex::Error> {
     if keys.is_empty() {
-        return None;
+        return Ok(None);
     }
     let alt = keys
         .iter()
         .map(|k| regex::escape(k))
         .collect::<Vec<_>>()
         .join("|");
-    Some(rx(&format!(
+    let pattern = format!(
         r#"(?i)(?:^|[^A-Za-z0-9_.\-])(\\?["']?)([A-Za-z0-9_.\-]*?(?:{alt}))(\\?["']?)([ \t]*)(=>|=|:)"#
-    )))
+    );
+    Regex::new(&pattern.replace(r"\b", r"(?-u:\b)")).map(Some)
 }
 
 /// Run a key-value pattern (groups: 1 opening quote, 2 key, 3 closing quote, 4 space before
@@ -992,7 +995,7 @@ mod tests {
         ] {
             assert!(!re.as_str().is_empty());
         }
-        assert!(extra_keys_regex(&["db.conn".into()]).is_some());
+        assert!(matches!(extra_keys_regex(&["db.conn".into()]), Ok(Some(_))));
     }
 
     #[test]
