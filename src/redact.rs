@@ -685,6 +685,10 @@ const REMEMBER_MIN_LEN: usize = 6;
 /// Longest remembered value: longer ones (headers, cookies) are not repeated verbatim.
 const REMEMBER_MAX_LEN: usize = 512;
 
+/// Up to this many values found in one text are searched for one by one in it; more are
+/// searched for together.
+const FEW_VALUES: usize = 4;
+
 /// Remembered values searched one by one before the matcher is rebuilt to include them
 /// (or half the matcher's size, whichever is larger): rebuilds stay logarithmic in the number
 /// of values, and few single searches run per string.
@@ -861,30 +865,37 @@ impl Redactor {
         for (v, k) in values.iter().zip(&kinds) {
             self.remember(self.key(v), v, *k);
         }
-        // The distinct values are searched for together, in one pass over the text. Building
-        // fails only beyond limits far above one string's worth of values; then the repeats
-        // are simply not looked for.
-        let matcher = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&values);
-        if let Ok(m) = matcher {
-            let mut repeats: Vec<Cand> = m
-                .find_iter(s)
-                .filter(|hit| !spans.contains_key(&hit.start()))
-                .map(|hit| {
-                    let kind = kinds.get(hit.pattern().as_usize()).copied();
-                    Cand::secret(
-                        hit.start(),
-                        hit.end(),
-                        kind.unwrap_or(Kind::CredentialValue),
-                    )
-                })
-                .collect();
-            drop_inside_placeholders(s, &mut repeats);
-            for c in repeats {
-                insert(&mut spans, c);
+        // Few values (the usual case) are searched for one by one; many together, in one
+        // pass over the text, so that a text full of distinct secrets stays linear.
+        let mut repeats: Vec<Cand> = Vec::new();
+        let mut push = |start: usize, end: usize, i: usize| {
+            if !spans.contains_key(&start) {
+                let kind = kinds.get(i).copied().unwrap_or(Kind::CredentialValue);
+                repeats.push(Cand::secret(start, end, kind));
             }
+        };
+        if values.len() <= FEW_VALUES {
+            for (i, v) in values.iter().enumerate() {
+                for (at, _) in s.match_indices(v) {
+                    push(at, at + v.len(), i);
+                }
+            }
+        } else {
+            // Building fails only beyond limits far above one string's worth of values; then
+            // the repeats are simply not looked for.
+            let matcher = AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&values);
+            if let Ok(m) = matcher {
+                for hit in m.find_iter(s) {
+                    push(hit.start(), hit.end(), hit.pattern().as_usize());
+                }
+            }
+        }
+        drop_inside_placeholders(s, &mut repeats);
+        for c in repeats {
+            insert(&mut spans, c);
         }
         spans
     }
@@ -971,7 +982,7 @@ impl Redactor {
             }
         }
         for (i, v) in self.remembered.iter().enumerate().skip(self.matched) {
-            for at in memchr::memmem::find_iter(s.as_bytes(), v.as_bytes()) {
+            for (at, _) in s.match_indices(v.as_str()) {
                 out.push(Cand::secret(at, at + v.len(), kind_of(i)));
             }
         }
