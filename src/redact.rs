@@ -45,10 +45,10 @@
 //! See [`Category`]; everything but hosts is on by default. Rules mark only the secret, not
 //! its key, and the same value always gets the same placeholder within one [`Redactor`], so
 //! a model can still tell two values apart. Placeholders never contain any part of the value.
-//! A value found through its context (`password=...`, `Authorization: ...`, the password of
-//! a URL) is remembered, and later bare occurrences of it are replaced too. Parameter values
-//! cut out of their context by the template miner can be redacted with
-//! [`Redactor::redact_in_context`]; otherwise redact sample lines before bare values.
+//! Secret values are remembered, and later occurrences of them are replaced too, even where
+//! no rule would recognise them (a value found through its context, `password=...`, appearing
+//! bare). Parameter values cut out of their context by the template miner can be redacted
+//! with [`Redactor::redact_in_context`]; otherwise redact sample lines before bare values.
 //!
 //! Suspicious content and its precision rules are described in the `inject` submodule and
 //! in `docs/redaction.md`.

@@ -22,7 +22,7 @@ pub(super) fn rx(pattern: &str) -> Regex {
 }
 
 // ---------------------------------------------------------------------------------------
-// Small helpers on values.
+// Reading and judging values.
 
 /// Characters that end an unquoted value: whitespace and the delimiters of query strings,
 /// connection strings, JSON and brackets.
