@@ -23,6 +23,11 @@ pub const DEFAULT_MAX_SAMPLE_BYTES: usize = 1024;
 /// Default number of constant words a gap may swallow when a multi-word variable is aligned
 /// (masked variables do not count against it).
 pub const DEFAULT_MAX_GAP_WORDS: usize = 4;
+/// Default number of different values a constant word must show before it becomes a
+/// variable. Positions with two or three values are mostly states and modes (`startup` /
+/// `shutdown`, `LOOKING` / `LEADING` / `FOLLOWING`, `ee0` / `alt0` / `scip0`) that people
+/// read as different events; user names, hosts and ids show more values soon.
+pub const DEFAULT_DISTINCT_VALUES: usize = 4;
 /// Default size of the skeleton cache (entries) before it is cleared.
 pub const DEFAULT_CACHE_ENTRIES: usize = 1 << 18;
 
@@ -40,6 +45,7 @@ pub struct MinerConfig {
     pub(crate) max_sample_bytes: usize,
     pub(crate) max_gap_words: usize,
     pub(crate) cache_entries: usize,
+    pub(crate) distinct_values: usize,
 }
 
 impl Default for MinerConfig {
@@ -55,6 +61,7 @@ impl Default for MinerConfig {
             max_sample_bytes: DEFAULT_MAX_SAMPLE_BYTES,
             max_gap_words: DEFAULT_MAX_GAP_WORDS,
             cache_entries: DEFAULT_CACHE_ENTRIES,
+            distinct_values: DEFAULT_DISTINCT_VALUES,
         }
     }
 }
@@ -111,6 +118,9 @@ impl MinerConfig {
         }
         if self.max_value_bytes == 0 || self.max_sample_bytes == 0 {
             return bad("max_value_bytes", "value and sample byte caps must be at least 1".into());
+        }
+        if self.distinct_values == 0 || self.distinct_values > 64 {
+            return bad("distinct_values", format!("{} must be between 1 and 64; 4 is the default", self.distinct_values));
         }
         if self.cache_entries == 0 {
             return bad("cache_entries", "must be at least 1".into());
@@ -174,6 +184,12 @@ impl MinerConfigBuilder {
     /// Skeleton cache entries (default [`DEFAULT_CACHE_ENTRIES`]).
     pub fn cache_entries(mut self, v: usize) -> Self {
         self.cfg.cache_entries = v;
+        self
+    }
+    /// Different values a constant word must show before it becomes a variable; 1 turns
+    /// the wait off (default [`DEFAULT_DISTINCT_VALUES`]).
+    pub fn distinct_values(mut self, v: usize) -> Self {
+        self.cfg.distinct_values = v;
         self
     }
     /// Validate and return the configuration.

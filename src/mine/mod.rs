@@ -478,6 +478,9 @@ impl Miner {
             }
         }
         if let Some((s, _)) = best {
+            if self.defer_generalisation(s, ml, key) {
+                return (self.create(ml, fam), Outcome::New);
+            }
             let mut newly = std::mem::take(&mut self.newly_var);
             let vmax = self.cfg.max_value_bytes;
             let k = self.cfg.values_per_slot;
@@ -496,6 +499,43 @@ impl Miner {
             return (s, Outcome::Generalised);
         }
         (self.create(ml, fam), Outcome::New)
+    }
+
+    /// Whether generalising cluster `s` for the line should wait: a literal word would turn
+    /// variable, and fewer than `distinct_values` different values have been seen at the
+    /// differing positions (counting the clusters of the bucket that agree with the line
+    /// everywhere else, plus the line). A position with only a few values is usually a state
+    /// or a mode (`startup`/`shutdown`, `LOOKING`/`LEADING`), which makes separate events;
+    /// a real variable soon shows more values, and then the clusters merge.
+    fn defer_generalisation(&self, s: u32, ml: &MaskedLine, key: u64) -> bool {
+        let k = self.cfg.distinct_values;
+        if k <= 1 {
+            return false;
+        }
+        let t = &self.slot(s).template;
+        let mut diff: Vec<usize> = Vec::new();
+        let mut literal = false;
+        for (i, w) in t.words.iter().enumerate() {
+            let m = ml.masked(i);
+            if !w.matches(m) {
+                diff.push(i);
+                if let Word::Lit(l) = w {
+                    literal |= !(l.contains(&crate::mask::PH) && m.contains(&crate::mask::PH));
+                }
+            }
+        }
+        if !literal {
+            return false;
+        }
+        let Some(list) = self.fixed.get(&key) else { return false };
+        let siblings = list
+            .iter()
+            .filter(|&&x| {
+                let w = &self.slot(x).template.words;
+                (0..w.len()).all(|i| diff.contains(&i) || w[i].matches(ml.masked(i)))
+            })
+            .count();
+        siblings + 1 < k
     }
 
     /// Step 4: a cluster of another length in the family that aligns with the line around a
