@@ -51,6 +51,8 @@ pub enum VarKind {
     Uuid,
     /// IPv4 address, optionally with `:port`, or a `host:port` pair.
     Ip,
+    /// Host name carrying a number, or `host/address` (Java's socket address).
+    Host,
     /// IPv6 address.
     Ipv6,
     /// MAC-style hardware address.
@@ -87,6 +89,7 @@ impl VarKind {
             VarKind::Hex => "HEX",
             VarKind::Uuid => "UUID",
             VarKind::Ip => "IP",
+            VarKind::Host => "HOST",
             VarKind::Ipv6 => "IPV6",
             VarKind::Mac => "MAC",
             VarKind::Url => "URL",
@@ -425,6 +428,15 @@ fn mask_core(core: &[u8], out: &mut Vec<u8>) -> VarKind {
     if sch > 0 {
         out.extend_from_slice(&core[..sch]);
         if sch < len {
+            // `scheme://host:port` keeps its port apart, as an address does.
+            let rest = &core[sch..];
+            if let Some(c) = rest.iter().rposition(|&b| b == b':') {
+                let port = &rest[c + 1..];
+                if c > 0 && !port.is_empty() && scan::digits(port) == port.len() && rest[..c].iter().all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
+                    out.extend_from_slice(&[PH, b':', PH]);
+                    return VarKind::Url;
+                }
+            }
             out.push(PH);
             return VarKind::Url;
         }
@@ -506,6 +518,29 @@ fn mask_core(core: &[u8], out: &mut Vec<u8>) -> VarKind {
         out.push(PH);
         return VarKind::Email;
     }
+    if (core[0] == b'v' || core[0] == b'V') && len > 3 && scan::number(&core[1..]) == len - 1 && core.contains(&b'.') {
+        out.push(PH);
+        return VarKind::Float;
+    }
+    if is_numbered_host(core) {
+        out.push(PH);
+        return VarKind::Host;
+    }
+    // `host/10.0.0.1:80`, the way Java prints a socket address.
+    if let Some(sl) = core.iter().position(|&b| b == b'/') {
+        let rest = &core[sl + 1..];
+        let ip = scan::ipv4(rest);
+        if ip > 0 && is_hostish(&core[..sl]) {
+            if ip == rest.len() {
+                out.extend_from_slice(&[PH, b'/', PH]);
+                return VarKind::Host;
+            }
+            if rest[ip] == b':' && ip + 1 < rest.len() && scan::digits(&rest[ip + 1..]) == rest.len() - ip - 1 {
+                out.extend_from_slice(&[PH, b'/', PH, b':', PH]);
+                return VarKind::Host;
+            }
+        }
+    }
     if let Some(eq) = core.iter().position(|&b| b == b'=') {
         if eq > 0 {
             out.extend_from_slice(&core[..=eq]);
@@ -584,7 +619,33 @@ fn segment_is_var(seg: &[u8]) -> bool {
         return true;
     }
     let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
-    digits >= 3
+    let letters = seg.len() - digits;
+    digits >= 5 || (digits >= 3 && letters >= 2)
+}
+
+/// A host name carrying a number: at least three dot-separated labels of letters, digits and
+/// `-`, a digit somewhere, and a last label of 2-6 lowercase letters like a top-level domain
+/// (`MSRA-SA-39.fareast.corp.example.com`, `5.36.59.76.dynamic-dsl.example.net`). Dotted names
+/// without digits are left alone: they are mostly class or property names.
+fn is_numbered_host(core: &[u8]) -> bool {
+    let mut labels = 0;
+    let mut digit = false;
+    for label in core.split(|&b| b == b'.') {
+        if label.is_empty() || !label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-') {
+            return false;
+        }
+        digit |= label.iter().any(|b| b.is_ascii_digit());
+        labels += 1;
+    }
+    let last = core.rsplit(|&b| b == b'.').next().unwrap_or_default();
+    labels >= 3 && digit && (2..=6).contains(&last.len()) && last.iter().all(|b| b.is_ascii_lowercase())
+}
+
+/// A host name: letters, digits, `.` and `-`, with at least one letter.
+fn is_hostish(b: &[u8]) -> bool {
+    !b.is_empty()
+        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-')
+        && b.iter().any(|c| c.is_ascii_alphabetic())
 }
 
 /// Mask a word made of several segments joined by punctuation (`node-129`, `core.2275`,

@@ -514,17 +514,19 @@ impl Miner {
         }
         let t = &self.slot(s).template;
         let mut diff: Vec<usize> = Vec::new();
-        let mut literal = false;
+        let mut literal = 0usize;
         for (i, w) in t.words.iter().enumerate() {
             let m = ml.masked(i);
             if !w.matches(m) {
                 diff.push(i);
                 if let Word::Lit(l) = w {
-                    literal |= !(l.contains(&crate::mask::PH) && m.contains(&crate::mask::PH));
+                    if is_word_change(l, m) {
+                        literal += 1;
+                    }
                 }
             }
         }
-        if !literal {
+        if literal == 0 {
             return false;
         }
         let Some(list) = self.fixed.get(&key) else { return false };
@@ -535,7 +537,7 @@ impl Miner {
                 (0..w.len()).all(|i| diff.contains(&i) || w[i].matches(ml.masked(i)))
             })
             .count();
-        siblings + 1 < k
+        siblings + 1 < k * literal
     }
 
     /// Step 4: a cluster of another length in the family that aligns with the line around a
@@ -554,8 +556,10 @@ impl Miner {
             if constants > self.cfg.max_gap_words {
                 continue;
             }
-            let denom = m.max(n) as f64;
-            if (lits as f64) / denom < self.cfg.sim_threshold {
+            // Similarity over the template words outside the run, with at least two
+            // constant anchors so that a short template cannot swallow unrelated lines.
+            let denom = (m - (b - a)).max(1) as f64;
+            if lits < 2 || (lits as f64) / denom < self.cfg.sim_threshold {
                 continue;
             }
             if best.is_none_or(|(_, _, _, bl)| lits > bl) {
@@ -842,6 +846,36 @@ impl Miner {
             c.samples.offer(h, msg, ks, smax);
         }
         self.params = params;
+    }
+}
+
+/// Whether two different masked words differ in their constant text (a change of word, such
+/// as `startup`/`shutdown`, `ee0`/`alt0`, `(uid=`/`LOGIN(uid=`, or a sentinel like `****` in
+/// place of a value) rather than in the value of a variable (`U11`/`U01`, a placeholder
+/// against a host name). Only the differing middles, after the common prefix and suffix, count.
+fn is_word_change(a: &[u8], b: &[u8]) -> bool {
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[p..], &b[p..]);
+    let q = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[..a.len() - q], &b[..b.len() - q]);
+    let (pa, pb) = (a.contains(&crate::mask::PH), b.contains(&crate::mask::PH));
+    let letters = |s: &[u8]| s.iter().filter(|c| c.is_ascii_alphabetic() || **c >= 0x80).copied().collect::<Vec<u8>>();
+    // A placeholder against text: the text is another value of the variable (a host name
+    // where an address was) unless the placeholder is only part of the middle, or the text is
+    // a plain word or bare punctuation. An empty middle is an empty value.
+    let value_vs_text = |v: &[u8], t: &[u8]| -> bool {
+        if t.is_empty() {
+            return false;
+        }
+        let plain = t.iter().all(|c| c.is_ascii_alphabetic() || *c == b'_' || *c >= 0x80);
+        let bare = !t.iter().any(|c| c.is_ascii_alphanumeric() || *c >= 0x80);
+        v != [crate::mask::PH] || plain || bare
+    };
+    match (pa, pb) {
+        (true, true) => false,
+        (true, false) => value_vs_text(a, b),
+        (false, true) => value_vs_text(b, a),
+        (false, false) => letters(a) != letters(b),
     }
 }
 

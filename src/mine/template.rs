@@ -73,10 +73,12 @@ impl Word {
     }
 }
 
-/// Whether `b` ends a constant run at which a glob may be cut (punctuation, not a letter,
-/// digit, `_` or placeholder), so that `uid=5`/`uid=7` keep `uid=` and `ee0`/`alt0` keep nothing.
+/// Whether `b` ends a constant run at which a glob may be cut: punctuation that separates a
+/// key from its value or a value from its brackets, so that `uid=5`/`uid=7` keep `uid=` and
+/// `ee0`/`alt0` keep nothing. `.`, `-` and `+` join the parts of one name (`a-b.example.com`),
+/// so a glob does not keep half of a name.
 fn is_delim(b: u8) -> bool {
-    !(b.is_ascii_alphanumeric() || b == b'_' || b == PH || b >= 0x80)
+    !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'+' | PH) || b >= 0x80)
 }
 
 /// Longest common prefix of `a` and `b` that ends right after a delimiter.
