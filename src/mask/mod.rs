@@ -24,7 +24,7 @@
 
 pub(crate) mod scan;
 
-use scan::{CLASS, DIGIT, WS};
+use scan::{CLASS, F_AT, F_BSLASH, F_PH, F_WS, F_COLON, F_DASH, F_DIGIT, F_DOT, F_EQ, F_NONHEX, F_OTHER, F_SLASH, F_UNDER, WS};
 
 /// The placeholder byte that stands for a variable part in a masked form. It is the ASCII
 /// "substitute" control character, which text logs practically never contain (and a word that
@@ -131,7 +131,8 @@ impl Token {
     pub fn has_var(&self) -> bool {
         self.kind != VarKind::Const
     }
-    /// Hash of the masked form (stable across runs and platforms).
+    /// Hash of the masked form (stable across runs and platforms; not avalanched, so mix it
+    /// before using it as a table key on its own).
     pub fn hash(&self) -> u64 {
         self.hash
     }
@@ -246,25 +247,34 @@ impl Masker {
                 out.truncated = true;
                 break;
             }
-            while i < n && CLASS[line[i] as usize] & WS == 0 {
+            let mut f = 0u16;
+            while i < n {
+                let c = scan::FEATURE[line[i] as usize];
+                if c & F_WS != 0 {
+                    break;
+                }
+                f |= c;
                 i += 1;
             }
             let word = &line[start..i];
-            if let Some((end, parts, trail)) = datetime_phrase(line, start, i) {
-                write_time_mask(&mut out.masked, parts);
-                out.masked.extend_from_slice(&line[end - trail..end]);
-                push(out, start, end, m_start, VarKind::Time);
-                i = end;
-                continue;
+            let wl = i - start;
+            if (3..=9).contains(&wl) && line[start].is_ascii_alphabetic() {
+                if let Some((end, parts, trail)) = datetime_phrase(line, start, i) {
+                    write_time_mask(&mut out.masked, parts);
+                    out.masked.extend_from_slice(&line[end - trail..end]);
+                    push(out, start, end, m_start, VarKind::Time);
+                    i = end;
+                    continue;
+                }
             }
-            if let Some((end, trail)) = spaced_size(line, word, i) {
+            if let Some((end, trail)) = if word[0].is_ascii_digit() { spaced_size(line, word, i) } else { None } {
                 out.masked.push(PH);
                 out.masked.extend_from_slice(&line[end - trail..end]);
                 push(out, start, end, m_start, VarKind::Size);
                 i = end;
                 continue;
             }
-            let kind = mask_word(word, &mut out.masked);
+            let kind = mask_word(word, f, &mut out.masked);
             push(out, start, i, m_start, kind);
         }
     }
@@ -272,7 +282,7 @@ impl Masker {
 
 fn push(out: &mut MaskedLine, start: usize, end: usize, m_start: usize, kind: VarKind) {
     let m_end = out.masked.len();
-    let hash = fmix(hash_bytes(&out.masked[m_start..m_end]));
+    let hash = hash_bytes(&out.masked[m_start..m_end]);
     out.tokens.push(Token {
         raw_start: start as u32,
         raw_end: end as u32,
@@ -388,19 +398,14 @@ fn datetime_phrase(line: &[u8], first_start: usize, first_end: usize) -> Option<
     Some((end, parts, trail))
 }
 
-/// Mask one whitespace-free word into `out`; returns the kind of its first variable part.
-fn mask_word(w: &[u8], out: &mut Vec<u8>) -> VarKind {
-    let mut acc = 0u8;
-    let mut special = false;
-    for &b in w {
-        acc |= CLASS[b as usize];
-        special |= matches!(b, b'/' | b'@' | b'\\' | PH);
-    }
-    if acc & DIGIT == 0 && !special {
+/// Mask one whitespace-free word with feature bits `f` into `out`; returns the kind of its
+/// first variable part.
+fn mask_word(w: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
+    if f & (F_DIGIT | F_SLASH | F_AT | F_BSLASH | F_PH) == 0 {
         out.extend_from_slice(w);
         return VarKind::Const;
     }
-    if w.contains(&PH) {
+    if f & F_PH != 0 {
         out.push(PH);
         return VarKind::Other;
     }
@@ -410,21 +415,33 @@ fn mask_word(w: &[u8], out: &mut Vec<u8>) -> VarKind {
     }
     out.extend_from_slice(&w[..s]);
     let rest = &w[s..];
-    let is_pathish = scan::path_start(rest) || scan::url_scheme(rest) > 0;
+    let is_pathish = scan::path_start(rest) || (f & F_COLON != 0 && f & F_SLASH != 0 && scan::url_scheme(rest) > 0);
     let t = trailing_closers(rest, is_pathish);
     let core = &rest[..rest.len() - t];
-    let kind = mask_core(core, out);
+    let cf = if s == 0 && t == 0 { f } else { scan::features(core) };
+    let kind = mask_core_f(core, cf, out);
     out.extend_from_slice(&rest[rest.len() - t..]);
     kind
 }
 
 /// Mask a word stripped of leading openers and trailing closers.
 fn mask_core(core: &[u8], out: &mut Vec<u8>) -> VarKind {
+    mask_core_f(core, scan::features(core), out)
+}
+
+/// [`mask_core`] with the feature bits of `core` already known.
+fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
     let len = core.len();
     if len == 0 {
         return VarKind::Const;
     }
-    let sch = scan::url_scheme(core);
+    if f & (F_DIGIT | F_SLASH | F_AT | F_BSLASH) == 0 {
+        out.extend_from_slice(core);
+        return VarKind::Const;
+    }
+    let first = core[0];
+    let digit_first = first.is_ascii_digit();
+    let sch = if f & F_COLON != 0 && f & F_SLASH != 0 { scan::url_scheme(core) } else { 0 };
     if sch > 0 {
         out.extend_from_slice(&core[..sch]);
         if sch < len {
@@ -454,15 +471,15 @@ fn mask_core(core: &[u8], out: &mut Vec<u8>) -> VarKind {
         out.push(PH);
         return VarKind::Path;
     }
-    if scan::uuid(core) == len {
+    if len == 36 && f & F_DASH != 0 && scan::uuid(core) == len {
         out.push(PH);
         return VarKind::Uuid;
     }
-    if scan::mac(core) == len {
+    if len >= 17 && f & (F_COLON | F_DASH) != 0 && f & F_NONHEX == 0 && scan::mac(core) == len {
         out.push(PH);
         return VarKind::Mac;
     }
-    let ip = scan::ipv4(core);
+    let ip = if digit_first && f & F_DOT != 0 { scan::ipv4(core) } else { 0 };
     if ip > 0 {
         if ip == len {
             out.push(PH);
@@ -473,11 +490,11 @@ fn mask_core(core: &[u8], out: &mut Vec<u8>) -> VarKind {
             return VarKind::Ip;
         }
     }
-    if scan::ipv6(core) == len {
+    if f & F_COLON != 0 && f & (F_NONHEX | F_DOT | F_OTHER) == 0 && scan::ipv6(core) == len {
         out.push(PH);
         return VarKind::Ipv6;
     }
-    let d = scan::date(core);
+    let d = if digit_first && f & (F_DASH | F_SLASH | F_DOT) != 0 { scan::date(core) } else { 0 };
     if d > 0 {
         if d == len {
             out.push(PH);
@@ -492,16 +509,16 @@ fn mask_core(core: &[u8], out: &mut Vec<u8>) -> VarKind {
             }
         }
     }
-    let (tl, parts) = scan::time(core);
+    let (tl, parts) = if digit_first && f & F_COLON != 0 { scan::time(core) } else { (0, 0) };
     if tl == len {
         write_time_mask(out, parts);
         return VarKind::Time;
     }
-    if scan::hex_prefixed(core) == len {
+    if first == b'0' && scan::hex_prefixed(core) == len {
         out.push(PH);
         return VarKind::Hex;
     }
-    let num = scan::number(core);
+    let num = if digit_first || first == b'-' || first == b'+' { scan::number(core) } else { 0 };
     if num == len {
         out.push(PH);
         return if core.contains(&b'.') || core.contains(&b'e') { VarKind::Float } else { VarKind::Num };
@@ -510,24 +527,24 @@ fn mask_core(core: &[u8], out: &mut Vec<u8>) -> VarKind {
         out.push(PH);
         return scan::unit_kind(&core[num..]).unwrap_or(VarKind::Id);
     }
-    if scan::hex_bare(core) == len {
+    if len >= scan::MIN_BARE_HEX && f & (F_NONHEX | F_OTHER | F_DOT | F_COLON | F_DASH | F_SLASH | F_AT | F_EQ | F_UNDER) == 0 && scan::hex_bare(core) == len {
         out.push(PH);
         return VarKind::Hex;
     }
-    if scan::email(core) == len {
+    if f & F_AT != 0 && scan::email(core) == len {
         out.push(PH);
         return VarKind::Email;
     }
-    if (core[0] == b'v' || core[0] == b'V') && len > 3 && scan::number(&core[1..]) == len - 1 && core.contains(&b'.') {
+    if (first == b'v' || first == b'V') && len > 3 && scan::number(&core[1..]) == len - 1 && core.contains(&b'.') {
         out.push(PH);
         return VarKind::Float;
     }
-    if is_numbered_host(core) {
+    if f & F_DOT != 0 && f & F_DIGIT != 0 && f & (F_OTHER | F_SLASH | F_AT | F_EQ | F_UNDER | F_COLON) == 0 && is_numbered_host(core) {
         out.push(PH);
         return VarKind::Host;
     }
     // `host/10.0.0.1:80`, the way Java prints a socket address.
-    if let Some(sl) = core.iter().position(|&b| b == b'/') {
+    if let Some(sl) = if f & F_SLASH != 0 && f & F_DOT != 0 { core.iter().position(|&b| b == b'/') } else { None } {
         let rest = &core[sl + 1..];
         let ip = scan::ipv4(rest);
         if ip > 0 && is_hostish(&core[..sl]) {
@@ -541,13 +558,13 @@ fn mask_core(core: &[u8], out: &mut Vec<u8>) -> VarKind {
             }
         }
     }
-    if let Some(eq) = core.iter().position(|&b| b == b'=') {
+    if let Some(eq) = if f & F_EQ != 0 { core.iter().position(|&b| b == b'=') } else { None } {
         if eq > 0 {
             out.extend_from_slice(&core[..=eq]);
             return mask_value(&core[eq + 1..], out);
         }
     }
-    if let Some(c) = core.iter().position(|&b| b == b':') {
+    if let Some(c) = if f & F_COLON != 0 { core.iter().position(|&b| b == b':') } else { None } {
         let key = &core[..c];
         if c > 0 && key.iter().all(|&b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-')) {
             out.extend_from_slice(&core[..=c]);
@@ -565,7 +582,7 @@ fn mask_core(core: &[u8], out: &mut Vec<u8>) -> VarKind {
             return VarKind::Ip;
         }
     }
-    if is_id(core) {
+    if f & F_UNDER != 0 && f & F_DIGIT != 0 && f & (F_OTHER | F_DOT | F_COLON | F_SLASH | F_AT | F_EQ) == 0 {
         out.push(PH);
         return VarKind::Id;
     }
@@ -588,23 +605,6 @@ fn mask_value(v: &[u8], out: &mut Vec<u8>) -> VarKind {
     let kind = mask_core(&rest[..rest.len() - t], out);
     out.extend_from_slice(&rest[rest.len() - t..]);
     kind
-}
-
-/// An identifier glued with `_`: letters, digits, `_` and `-` only, with at least one `_` and
-/// one digit (`blk_-1234`, `rdd_2_0`, `attempt_1445144423722_0020_m_000001_0`).
-fn is_id(core: &[u8]) -> bool {
-    let mut under = false;
-    let mut digit = false;
-    for &b in core {
-        match b {
-            b'_' => under = true,
-            b'0'..=b'9' => digit = true,
-            b'-' => {}
-            _ if b.is_ascii_alphabetic() => {}
-            _ => return false,
-        }
-    }
-    under && digit
 }
 
 /// Whether a segment of letters and digits is a variable: numbers, long hex, a digit followed

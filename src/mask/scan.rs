@@ -46,6 +46,75 @@ const fn build_class() -> [u8; 256] {
     t
 }
 
+/// Feature bits of a word, collected in one pass so that each scanner runs only on words
+/// that hold the characters it needs.
+pub(crate) const F_DIGIT: u16 = 1;
+pub(crate) const F_HEXALPHA: u16 = 2;
+pub(crate) const F_ALPHA: u16 = 4;
+pub(crate) const F_DOT: u16 = 8;
+pub(crate) const F_COLON: u16 = 16;
+pub(crate) const F_DASH: u16 = 32;
+pub(crate) const F_SLASH: u16 = 64;
+pub(crate) const F_AT: u16 = 128;
+pub(crate) const F_EQ: u16 = 256;
+pub(crate) const F_UNDER: u16 = 512;
+/// Letters other than a-f (so the word cannot be hex).
+pub(crate) const F_NONHEX: u16 = 1024;
+/// Punctuation other than `. : - / @ = _`.
+pub(crate) const F_OTHER: u16 = 2048;
+/// Whitespace (ends a word).
+pub(crate) const F_WS: u16 = 4096;
+/// The placeholder byte.
+pub(crate) const F_PH: u16 = 8192;
+/// A backslash (Windows paths).
+pub(crate) const F_BSLASH: u16 = 16384;
+
+pub(crate) static FEATURE: [u16; 256] = build_features();
+
+const fn build_features() -> [u16; 256] {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b == b' ' || b == b'\t' || b == b'\n' || b == b'\r' || b == 0x0b || b == 0x0c {
+            F_WS
+        } else if b == super::PH {
+            F_PH | F_OTHER
+        } else if b == b'\\' {
+            F_BSLASH | F_OTHER
+        } else if b.is_ascii_digit() {
+            F_DIGIT
+        } else if matches!(b, b'a'..=b'f' | b'A'..=b'F') {
+            F_ALPHA | F_HEXALPHA
+        } else if b.is_ascii_alphabetic() || b >= 0x80 {
+            F_ALPHA | F_NONHEX
+        } else {
+            match b {
+                b'.' => F_DOT,
+                b':' => F_COLON,
+                b'-' => F_DASH,
+                b'/' => F_SLASH,
+                b'@' => F_AT,
+                b'=' => F_EQ,
+                b'_' => F_UNDER,
+                _ => F_OTHER,
+            }
+        };
+        i += 1;
+    }
+    t
+}
+
+/// Union of the feature bits of the bytes of `s`.
+#[inline]
+pub(crate) fn features(s: &[u8]) -> u16 {
+    let mut f = 0;
+    for &b in s {
+        f |= FEATURE[b as usize];
+    }
+    f
+}
+
 #[inline]
 pub(crate) fn is_digit(b: u8) -> bool {
     b.is_ascii_digit()

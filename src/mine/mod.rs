@@ -422,7 +422,12 @@ impl Miner {
 
     #[inline]
     fn cache_hit(&self, ml: &MaskedLine) -> Option<u32> {
-        let id = *self.cache.get(&ml.skeleton_hash())?;
+        self.cache_hit_skel(ml, ml.skeleton_hash())
+    }
+
+    #[inline]
+    fn cache_hit_skel(&self, ml: &MaskedLine, skel: u64) -> Option<u32> {
+        let id = *self.cache.get(&skel)?;
         let s = self.slot_of(id)?;
         self.slot(s).template.matches(ml).then_some(s)
     }
@@ -444,7 +449,7 @@ impl Miner {
             self.stats.truncated_lines += 1;
         }
         let skel = buf.skeleton_hash();
-        let (slot, outcome) = match self.cache_hit(&buf) {
+        let (slot, outcome) = match self.cache_hit_skel(&buf, skel) {
             Some(s) => (s, Outcome::Matched),
             None => {
                 let r = self.place(&buf);
@@ -455,7 +460,7 @@ impl Miner {
                 r
             }
         };
-        self.record(slot, &buf, msg, ts);
+        self.record(slot, &buf, skel, msg, ts);
         self.buf = buf;
         Observation { cluster: ClusterId(self.slot(slot).id), outcome, params: &self.params, line: msg }
     }
@@ -806,7 +811,7 @@ impl Miner {
 
     /// Update counts, times, samples and slot values of cluster `s` with the line, and fill
     /// the parameter buffer.
-    fn record(&mut self, s: u32, ml: &MaskedLine, msg: &[u8], ts: Option<Timestamp>) {
+    fn record(&mut self, s: u32, ml: &MaskedLine, skel: u64, msg: &[u8], ts: Option<Timestamp>) {
         self.touch(s);
         let k = self.cfg.values_per_slot;
         let vmax = self.cfg.max_value_bytes;
@@ -821,6 +826,9 @@ impl Miner {
         }
         let n = ml.len();
         let toks = ml.tokens();
+        // The line's hash for the sample choice: its skeleton and its values (lines that
+        // differ only in spacing count as one).
+        let mut line_hash = skel;
         for (j, w) in c.template.words.iter().enumerate() {
             let Some(slot) = c.slots.get_mut(j).and_then(Option::as_mut) else { continue };
             let (start, end) = if matches!(w, Word::Gap) {
@@ -838,12 +846,14 @@ impl Miner {
                 if lead + trail <= len { (r.start + lead, r.end - trail) } else { (r.start, r.end) }
             };
             let v = &msg[start..end];
-            slot.add(&v[..v.len().min(vmax)], 1, k);
+            let v = &v[..v.len().min(vmax)];
+            let vh = summary::value_hash(v);
+            line_hash = fx_add(line_hash, vh);
+            slot.add_hashed(v, vh, 1, k);
             params.push(Param { slot: j as u32, start: start as u32, end: end as u32 });
         }
         if ks > 0 {
-            let h = fmix(hash_bytes(msg));
-            c.samples.offer(h, msg, ks, smax);
+            c.samples.offer(fmix(line_hash), msg, ks, smax);
         }
         self.params = params;
     }
@@ -1012,7 +1022,7 @@ pub(crate) fn template_family(t: &Template, p: usize) -> u64 {
             Word::Lit(l) => l,
             _ => b"",
         };
-        h = fx_add(h, fmix(hash_bytes(b)));
+        h = fx_add(h, hash_bytes(b));
     }
     fmix(h)
 }

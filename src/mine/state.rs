@@ -334,7 +334,7 @@ fn to_state(c: &Cluster) -> StateCluster {
             .iter()
             .enumerate()
             .filter_map(|(i, s)| {
-                s.as_ref().map(|s| StateSlot { word: i, values: s.values.iter().map(|(v, n)| (enc(v), *n)).collect(), other: s.other })
+                s.as_ref().map(|s| StateSlot { word: i, values: s.sorted().into_iter().map(|(v, n)| (enc(v), n)).collect(), other: s.other })
             })
             .collect(),
     }
@@ -386,7 +386,13 @@ fn from_body(body: Body) -> Result<Miner, StateError> {
             }
             let mut values = Vec::with_capacity(st.values.len());
             for (v, n) in st.values {
+                if n == 0 || values.iter().any(|(w, _): &(Vec<u8>, u64)| *w == dec(&v).unwrap_or_default()) {
+                    return bad(format!("cluster {} has a zero or repeated value in slot {}", sc.id, st.word));
+                }
                 values.push((dec(&v)?, n));
+            }
+            if values.len() > m.cfg.values_per_slot {
+                return bad(format!("cluster {} tracks more than {} values in slot {}", sc.id, m.cfg.values_per_slot, st.word));
             }
             let mut s = SlotSummary { values, other: st.other, hashes: Vec::new() };
             s.reindex();

@@ -9,6 +9,12 @@
 use crate::mask::{fmix, hash_bytes};
 use serde::{Deserialize, Serialize};
 
+/// Hash of a parameter value, as the slot summaries index it.
+#[inline]
+pub(crate) fn value_hash(v: &[u8]) -> u64 {
+    fmix(hash_bytes(v))
+}
+
 /// Values of one parameter slot.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct SlotSummary {
@@ -26,47 +32,64 @@ impl SlotSummary {
         self.hashes = self.values.iter().map(|(v, _)| fmix(hash_bytes(v))).collect();
     }
 
-    /// Count `n` lines with `value` (already cut to the byte cap).
+    /// Count `n` lines with `value` (already cut to the byte cap). Entries whose count fell
+    /// to zero stay allocated as free buffers, so a slot of ever-new values (block ids)
+    /// reuses its `k` buffers instead of allocating per line.
     pub(crate) fn add(&mut self, value: &[u8], n: u64, k: usize) {
-        let h = fmix(hash_bytes(value));
-        if let Some(i) = self.hashes.iter().position(|&x| x == h) {
-            if self.values[i].0 == value {
+        self.add_hashed(value, value_hash(value), n, k);
+    }
+
+    /// [`SlotSummary::add`] with the value's hash ([`value_hash`]) already known.
+    pub(crate) fn add_hashed(&mut self, value: &[u8], h: u64, n: u64, k: usize) {
+        let mut free = None;
+        for (i, &x) in self.hashes.iter().enumerate() {
+            let c = self.values[i].1;
+            if x == h && c > 0 && self.values[i].0 == value {
                 self.values[i].1 += n;
                 return;
             }
+            if c == 0 && free.is_none() {
+                free = Some(i);
+            }
+        }
+        if let Some(i) = free {
+            let e = &mut self.values[i];
+            e.0.clear();
+            e.0.extend_from_slice(value);
+            e.1 = n;
+            self.hashes[i] = h;
+            return;
         }
         if self.values.len() < k {
             self.values.push((value.to_vec(), n));
             self.hashes.push(h);
             return;
         }
-        // Misra-Gries decrement: the new value and one count of every tracked value go to
-        // "other" together.
-        let dec = self.values.iter().map(|v| v.1).min().unwrap_or(0).min(n);
-        if dec < n {
-            // The new value outweighs the smallest entry (only in merges, n > 1).
-            self.other += dec * self.values.len() as u64;
-            for v in &mut self.values {
-                v.1 -= dec;
-            }
-            self.drop_zeros();
-            if self.values.len() < k {
-                self.values.push((value.to_vec(), n - dec));
-                self.hashes.push(h);
-            } else {
-                self.other += n - dec;
-            }
-            self.other += dec;
-            return;
-        }
-        self.other += n + dec * self.values.len() as u64;
+        // Misra-Gries: the new value and as many counts of every tracked value go to "other".
+        let min = self.values.iter().map(|v| v.1).min().unwrap_or(0);
+        let dec = min.min(n);
         for v in &mut self.values {
             v.1 -= dec;
         }
-        self.drop_zeros();
+        self.other += dec * self.values.len() as u64 + dec;
+        let left = n - dec;
+        if left > 0 {
+            // Only in bulk adds: the value outweighs the smallest entry, which is now free.
+            if let Some(i) = self.values.iter().position(|v| v.1 == 0) {
+                let e = &mut self.values[i];
+                e.0.clear();
+                e.0.extend_from_slice(value);
+                e.1 = left;
+                self.hashes[i] = h;
+            } else {
+                self.other += left;
+            }
+        }
     }
 
-    fn drop_zeros(&mut self) {
+    /// Drop free entries.
+    #[cfg(test)]
+    pub(crate) fn compact(&mut self) {
         let mut i = 0;
         while i < self.values.len() {
             if self.values[i].1 == 0 {
@@ -82,7 +105,7 @@ impl SlotSummary {
     /// by value) so that the result does not depend on which side was which.
     pub(crate) fn merge(&mut self, other: &SlotSummary, k: usize) {
         let mut all: Vec<(Vec<u8>, u64)> = Vec::with_capacity(self.values.len() + other.values.len());
-        for (v, c) in self.values.iter().chain(&other.values) {
+        for (v, c) in self.values.iter().chain(&other.values).filter(|e| e.1 > 0) {
             match all.iter_mut().find(|(w, _)| w == v) {
                 Some(e) => e.1 += c,
                 None => all.push((v.clone(), *c)),
@@ -102,7 +125,7 @@ impl SlotSummary {
 
     /// Values sorted by count (descending), then by value.
     pub(crate) fn sorted(&self) -> Vec<(&[u8], u64)> {
-        let mut v: Vec<(&[u8], u64)> = self.values.iter().map(|(a, c)| (a.as_slice(), *c)).collect();
+        let mut v: Vec<(&[u8], u64)> = self.values.iter().filter(|e| e.1 > 0).map(|(a, c)| (a.as_slice(), *c)).collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         v
     }
@@ -166,6 +189,8 @@ mod tests {
         assert_eq!(top[0].0, b"hot");
         let tracked: u64 = s.values.iter().map(|v| v.1).sum();
         assert_eq!(tracked + s.other, 2000);
+        s.compact();
+        assert!(s.values.iter().all(|v| v.1 > 0));
     }
 
     #[test]
