@@ -30,7 +30,12 @@ fn run() -> Result<(), String> {
         match a.as_str() {
             "--data" => data = args.next().ok_or("--data needs a folder")?.into(),
             "--out" => out = Some(args.next().ok_or("--out needs a folder")?.into()),
-            "--worst" => worst = args.next().and_then(|v| v.parse().ok()).ok_or("--worst needs a number")?,
+            "--worst" => {
+                worst = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("--worst needs a number")?
+            }
             "-h" | "--help" => {
                 println!("usage: loghub_score [--data DIR] [--out DIR] [--worst N]");
                 return Ok(());
@@ -40,19 +45,27 @@ fn run() -> Result<(), String> {
     }
     let names = mine_common::dataset_names(&data);
     if names.is_empty() {
-        return Err(format!("no dataset under {}; pass --data fixtures/loghub-2k", data.display()));
+        return Err(format!(
+            "no dataset under {}; pass --data fixtures/loghub-2k",
+            data.display()
+        ));
     }
     if let Some(o) = &out {
         std::fs::create_dir_all(o).map_err(|e| format!("{}: {e}", o.display()))?;
     }
-    println!("{:<10} {:>6} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6}", "dataset", "lines", "gt", "pred", "GA", "FGA", "PA", "FTA");
+    println!(
+        "{:<10} {:>6} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6}",
+        "dataset", "lines", "gt", "pred", "GA", "FGA", "PA", "FTA"
+    );
     let mut sum = [0.0f64; 4];
     for name in &names {
         let ds = mine_common::load(&data, name)?;
         let (ids, templates) = mine_common::mine(&ds);
         if let Some(o) = &out {
             let path = o.join(format!("{name}.jsonl"));
-            let mut f = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?);
+            let mut f = std::io::BufWriter::new(
+                std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+            );
             for (i, (id, t)) in ids.iter().zip(&templates).enumerate() {
                 let row = serde_json::json!({"line_no": i + 1, "cluster_id": id, "template": t});
                 writeln!(f, "{row}").map_err(|e| e.to_string())?;
@@ -80,7 +93,17 @@ fn run() -> Result<(), String> {
         }
     }
     let n = names.len() as f64;
-    println!("{:<10} {:>6} {:>5} {:>5} {:>6.3} {:>6.3} {:>6.3} {:>6.3}", "average", "", "", "", sum[0] / n, sum[1] / n, sum[2] / n, sum[3] / n);
+    println!(
+        "{:<10} {:>6} {:>5} {:>5} {:>6.3} {:>6.3} {:>6.3} {:>6.3}",
+        "average",
+        "",
+        "",
+        "",
+        sum[0] / n,
+        sum[1] / n,
+        sum[2] / n,
+        sum[3] / n
+    );
     Ok(())
 }
 
@@ -107,7 +130,7 @@ fn diagnose(ds: &mine_common::Dataset, pred: &[String], n: usize) {
             *preds.entry(pred[i].as_str()).or_default() += 1;
         }
         let mut pv: Vec<_> = preds.into_iter().collect();
-        pv.sort_by(|a, b| b.1.cmp(&a.1));
+        pv.sort_by_key(|p| std::cmp::Reverse(p.1));
         for (p, c) in pv.iter().take(4) {
             println!("      {:>4}/{:<4} -> {}", c, by_pred[p], p);
         }

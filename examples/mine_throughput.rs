@@ -42,7 +42,10 @@ fn main() {
             lines += 1;
         }
         let secs = start.elapsed().as_secs_f64();
-        println!("mask only: {lines} lines, {toks} tokens in {secs:.3} s = {:.2} M lines/s", lines as f64 / secs / 1e6);
+        println!(
+            "mask only: {lines} lines, {toks} tokens in {secs:.3} s = {:.2} M lines/s",
+            lines as f64 / secs / 1e6
+        );
         return;
     }
     for pass in 0..passes.max(1) {

@@ -26,7 +26,12 @@ const FLOORS: &[(&str, f64, f64)] = &[
 #[test]
 fn loghub_accuracy_stays_above_the_floors() {
     let names = mine_common::dataset_names(data());
-    assert_eq!(names.len(), 9, "expected the nine Loghub fixtures under {}", data().display());
+    assert_eq!(
+        names.len(),
+        9,
+        "expected the nine Loghub fixtures under {}",
+        data().display()
+    );
     let mut sum = [0.0f64; 4];
     let mut report = String::new();
     let mut failures = Vec::new();
@@ -34,28 +39,55 @@ fn loghub_accuracy_stays_above_the_floors() {
         let ds = mine_common::load(data(), name).unwrap_or_else(|e| panic!("{e}"));
         let (_, templates) = mine_common::mine(&ds);
         let m = mine_common::metrics(&ds.truth, &templates);
-        report.push_str(&format!("{name}: GA {:.3} FGA {:.3} PA {:.3} FTA {:.3}\n", m.ga, m.fga, m.pa, m.fta));
+        report.push_str(&format!(
+            "{name}: GA {:.3} FGA {:.3} PA {:.3} FTA {:.3}\n",
+            m.ga, m.fga, m.pa, m.fta
+        ));
         sum[0] += m.ga;
         sum[1] += m.fga;
         sum[2] += m.pa;
         sum[3] += m.fta;
-        let (_, ga_floor, pa_floor) = FLOORS.iter().find(|f| f.0 == name).copied().unwrap_or((name, 0.85, 0.0));
+        let (_, ga_floor, pa_floor) = FLOORS
+            .iter()
+            .find(|f| f.0 == name)
+            .copied()
+            .unwrap_or((name, 0.85, 0.0));
         if m.ga < ga_floor || m.pa < pa_floor || m.ga < 0.85 {
-            failures.push(format!("{name}: GA {:.3} (floor {ga_floor}) PA {:.3} (floor {pa_floor})", m.ga, m.pa));
+            failures.push(format!(
+                "{name}: GA {:.3} (floor {ga_floor}) PA {:.3} (floor {pa_floor})",
+                m.ga, m.pa
+            ));
         }
     }
     let n = names.len() as f64;
     let avg = sum.map(|s| s / n);
-    report.push_str(&format!("average: GA {:.3} FGA {:.3} PA {:.3} FTA {:.3}\n", avg[0], avg[1], avg[2], avg[3]));
+    report.push_str(&format!(
+        "average: GA {:.3} FGA {:.3} PA {:.3} FTA {:.3}\n",
+        avg[0], avg[1], avg[2], avg[3]
+    ));
     println!("{report}");
-    assert!(failures.is_empty(), "below the floors:\n{}\n{report}", failures.join("\n"));
-    assert!(avg[0] >= 0.975 && avg[1] >= 0.96 && avg[2] >= 0.975 && avg[3] >= 0.90, "averages fell:\n{report}");
+    assert!(
+        failures.is_empty(),
+        "below the floors:\n{}\n{report}",
+        failures.join("\n")
+    );
+    assert!(
+        avg[0] >= 0.975 && avg[1] >= 0.96 && avg[2] >= 0.975 && avg[3] >= 0.90,
+        "averages fell:\n{report}"
+    );
 }
 
 #[test]
 fn rust_metrics_match_the_reference_definitions_on_extremes() {
-    let truth = vec![Some("a <*>".to_string()), Some("a <*>".to_string()), Some("b".to_string())];
-    let perfect: Vec<String> = truth.iter().map(|t| t.clone().unwrap_or_default()).collect();
+    let truth = vec![
+        Some("a <*>".to_string()),
+        Some("a <*>".to_string()),
+        Some("b".to_string()),
+    ];
+    let perfect: Vec<String> = truth
+        .iter()
+        .map(|t| t.clone().unwrap_or_default())
+        .collect();
     let m = mine_common::metrics(&truth, &perfect);
     assert_eq!((m.ga, m.fga, m.pa, m.fta), (1.0, 1.0, 1.0, 1.0));
     let one = vec!["<*>".to_string(); 3];
@@ -73,7 +105,11 @@ fn table(name: &str) -> String {
     for c in &ds.contents {
         miner.observe(c.as_bytes(), None);
     }
-    miner.table().iter().map(|c| format!("{:>5}  {}\n", c.count(), c.template())).collect()
+    miner
+        .table()
+        .iter()
+        .map(|c| format!("{:>5}  {}\n", c.count(), c.template()))
+        .collect()
 }
 
 #[test]

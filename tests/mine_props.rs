@@ -33,7 +33,9 @@ fn wildcard_match(template: &str, line: &str) -> bool {
     // Greedy-safe matching of literal pieces in order with backtracking via DP.
     let pieces: Vec<String> = t.iter().map(|p| p.to_string()).collect();
     fn go(pieces: &[String], line: &str, first: bool) -> bool {
-        let Some((p, rest)) = pieces.split_first() else { return line.is_empty() };
+        let Some((p, rest)) = pieces.split_first() else {
+            return line.is_empty();
+        };
         if first {
             return line.starts_with(p.as_str()) && go(rest, &line[p.len()..], false);
         }

@@ -24,7 +24,10 @@
 
 pub(crate) mod scan;
 
-use scan::{CLASS, F_AT, F_BSLASH, F_PH, F_WS, F_COLON, F_DASH, F_DIGIT, F_DOT, F_EQ, F_NONHEX, F_OTHER, F_SLASH, F_UNDER, WS};
+use scan::{
+    CLASS, F_AT, F_BSLASH, F_COLON, F_DASH, F_DIGIT, F_DOT, F_EQ, F_NONHEX, F_OTHER, F_PH, F_SLASH,
+    F_UNDER, F_WS, WS,
+};
 
 /// The placeholder byte that stands for a variable part in a masked form. It is the ASCII
 /// "substitute" control character, which text logs practically never contain (and a word that
@@ -211,14 +214,18 @@ pub struct Masker {
 
 impl Default for Masker {
     fn default() -> Self {
-        Masker { max_tokens: DEFAULT_MAX_TOKENS }
+        Masker {
+            max_tokens: DEFAULT_MAX_TOKENS,
+        }
     }
 }
 
 impl Masker {
     /// A masker producing at most `max_tokens` tokens per line (at least 1).
     pub fn new(max_tokens: usize) -> Self {
-        Masker { max_tokens: max_tokens.max(1) }
+        Masker {
+            max_tokens: max_tokens.max(1),
+        }
     }
 
     /// Tokenise and mask `line` into `out` (cleared first).
@@ -267,7 +274,11 @@ impl Masker {
                     continue;
                 }
             }
-            if let Some((end, trail)) = if word[0].is_ascii_digit() { spaced_size(line, word, i) } else { None } {
+            if let Some((end, trail)) = if word[0].is_ascii_digit() {
+                spaced_size(line, word, i)
+            } else {
+                None
+            } {
                 out.masked.push(PH);
                 out.masked.extend_from_slice(&line[end - trail..end]);
                 push(out, start, end, m_start, VarKind::Size);
@@ -308,7 +319,10 @@ fn is_opener(b: u8) -> bool {
 
 /// Bytes that close a word or end a clause; kept as constant text.
 fn is_closer(b: u8) -> bool {
-    matches!(b, b')' | b']' | b'}' | b'>' | b'\'' | b'"' | b'`' | b',' | b';' | b':' | b'.' | b'!' | b'?')
+    matches!(
+        b,
+        b')' | b']' | b'}' | b'>' | b'\'' | b'"' | b'`' | b',' | b';' | b':' | b'.' | b'!' | b'?'
+    )
 }
 
 /// Number of trailing closer bytes of `w`, not counting `.` when `keep_dot` (paths may end in
@@ -350,13 +364,21 @@ fn spaced_size(line: &[u8], word: &[u8], end: usize) -> Option<(usize, usize)> {
     let (s, e) = next_word(line, end)?;
     let w = &line[s..e];
     let t = trailing_closers(w, false);
-    if scan::is_spaced_size_unit(&w[..w.len() - t]) { Some((e, t)) } else { None }
+    if scan::is_spaced_size_unit(&w[..w.len() - t]) {
+        Some((e, t))
+    } else {
+        None
+    }
 }
 
 /// A written-out date with a time: `[Day] Mon DD hh:mm[:ss] [YYYY]`, starting at the word
 /// `first_start..first_end`. Returns the end of the phrase, the number of time parts and the
 /// length of trailing punctuation kept as text.
-fn datetime_phrase(line: &[u8], first_start: usize, first_end: usize) -> Option<(usize, usize, usize)> {
+fn datetime_phrase(
+    line: &[u8],
+    first_start: usize,
+    first_end: usize,
+) -> Option<(usize, usize, usize)> {
     let first = &line[first_start..first_end];
     let b0 = *first.first()?;
     if !b0.is_ascii_alphabetic() {
@@ -415,10 +437,15 @@ fn mask_word(w: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
     }
     out.extend_from_slice(&w[..s]);
     let rest = &w[s..];
-    let is_pathish = scan::path_start(rest) || (f & F_COLON != 0 && f & F_SLASH != 0 && scan::url_scheme(rest) > 0);
+    let is_pathish = scan::path_start(rest)
+        || (f & F_COLON != 0 && f & F_SLASH != 0 && scan::url_scheme(rest) > 0);
     let t = trailing_closers(rest, is_pathish);
     let core = &rest[..rest.len() - t];
-    let cf = if s == 0 && t == 0 { f } else { scan::features(core) };
+    let cf = if s == 0 && t == 0 {
+        f
+    } else {
+        scan::features(core)
+    };
     let kind = mask_core_f(core, cf, out);
     out.extend_from_slice(&rest[rest.len() - t..]);
     kind
@@ -441,7 +468,11 @@ fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
     }
     let first = core[0];
     let digit_first = first.is_ascii_digit();
-    let sch = if f & F_COLON != 0 && f & F_SLASH != 0 { scan::url_scheme(core) } else { 0 };
+    let sch = if f & F_COLON != 0 && f & F_SLASH != 0 {
+        scan::url_scheme(core)
+    } else {
+        0
+    };
     if sch > 0 {
         out.extend_from_slice(&core[..sch]);
         if sch < len {
@@ -449,7 +480,13 @@ fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
             let rest = &core[sch..];
             if let Some(c) = rest.iter().rposition(|&b| b == b':') {
                 let port = &rest[c + 1..];
-                if c > 0 && !port.is_empty() && scan::digits(port) == port.len() && rest[..c].iter().all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
+                if c > 0
+                    && !port.is_empty()
+                    && scan::digits(port) == port.len()
+                    && rest[..c]
+                        .iter()
+                        .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+                {
                     out.extend_from_slice(&[PH, b':', PH]);
                     return VarKind::Url;
                 }
@@ -479,7 +516,11 @@ fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
         out.push(PH);
         return VarKind::Mac;
     }
-    let ip = if digit_first && f & F_DOT != 0 { scan::ipv4(core) } else { 0 };
+    let ip = if digit_first && f & F_DOT != 0 {
+        scan::ipv4(core)
+    } else {
+        0
+    };
     if ip > 0 {
         if ip == len {
             out.push(PH);
@@ -494,7 +535,11 @@ fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
         out.push(PH);
         return VarKind::Ipv6;
     }
-    let d = if digit_first && f & (F_DASH | F_SLASH | F_DOT) != 0 { scan::date(core) } else { 0 };
+    let d = if digit_first && f & (F_DASH | F_SLASH | F_DOT) != 0 {
+        scan::date(core)
+    } else {
+        0
+    };
     if d > 0 {
         if d == len {
             out.push(PH);
@@ -509,7 +554,11 @@ fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
             }
         }
     }
-    let (tl, parts) = if digit_first && f & F_COLON != 0 { scan::time(core) } else { (0, 0) };
+    let (tl, parts) = if digit_first && f & F_COLON != 0 {
+        scan::time(core)
+    } else {
+        (0, 0)
+    };
     if tl == len {
         write_time_mask(out, parts);
         return VarKind::Time;
@@ -518,16 +567,28 @@ fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
         out.push(PH);
         return VarKind::Hex;
     }
-    let num = if digit_first || first == b'-' || first == b'+' { scan::number(core) } else { 0 };
+    let num = if digit_first || first == b'-' || first == b'+' {
+        scan::number(core)
+    } else {
+        0
+    };
     if num == len {
         out.push(PH);
-        return if core.contains(&b'.') || core.contains(&b'e') { VarKind::Float } else { VarKind::Num };
+        return if core.contains(&b'.') || core.contains(&b'e') {
+            VarKind::Float
+        } else {
+            VarKind::Num
+        };
     }
     if num > 0 && core[num..].iter().all(|b| b.is_ascii_alphabetic()) {
         out.push(PH);
         return scan::unit_kind(&core[num..]).unwrap_or(VarKind::Id);
     }
-    if len >= scan::MIN_BARE_HEX && f & (F_NONHEX | F_OTHER | F_DOT | F_COLON | F_DASH | F_SLASH | F_AT | F_EQ | F_UNDER) == 0 && scan::hex_bare(core) == len {
+    if len >= scan::MIN_BARE_HEX
+        && f & (F_NONHEX | F_OTHER | F_DOT | F_COLON | F_DASH | F_SLASH | F_AT | F_EQ | F_UNDER)
+            == 0
+        && scan::hex_bare(core) == len
+    {
         out.push(PH);
         return VarKind::Hex;
     }
@@ -535,16 +596,28 @@ fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
         out.push(PH);
         return VarKind::Email;
     }
-    if (first == b'v' || first == b'V') && len > 3 && scan::number(&core[1..]) == len - 1 && core.contains(&b'.') {
+    if (first == b'v' || first == b'V')
+        && len > 3
+        && scan::number(&core[1..]) == len - 1
+        && core.contains(&b'.')
+    {
         out.push(PH);
         return VarKind::Float;
     }
-    if f & F_DOT != 0 && f & F_DIGIT != 0 && f & (F_OTHER | F_SLASH | F_AT | F_EQ | F_UNDER | F_COLON) == 0 && is_numbered_host(core) {
+    if f & F_DOT != 0
+        && f & F_DIGIT != 0
+        && f & (F_OTHER | F_SLASH | F_AT | F_EQ | F_UNDER | F_COLON) == 0
+        && is_numbered_host(core)
+    {
         out.push(PH);
         return VarKind::Host;
     }
     // `host/10.0.0.1:80`, the way Java prints a socket address.
-    if let Some(sl) = if f & F_SLASH != 0 && f & F_DOT != 0 { core.iter().position(|&b| b == b'/') } else { None } {
+    if let Some(sl) = if f & F_SLASH != 0 && f & F_DOT != 0 {
+        core.iter().position(|&b| b == b'/')
+    } else {
+        None
+    } {
         let rest = &core[sl + 1..];
         let ip = scan::ipv4(rest);
         if ip > 0 && is_hostish(&core[..sl]) {
@@ -552,21 +625,36 @@ fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
                 out.extend_from_slice(&[PH, b'/', PH]);
                 return VarKind::Host;
             }
-            if rest[ip] == b':' && ip + 1 < rest.len() && scan::digits(&rest[ip + 1..]) == rest.len() - ip - 1 {
+            if rest[ip] == b':'
+                && ip + 1 < rest.len()
+                && scan::digits(&rest[ip + 1..]) == rest.len() - ip - 1
+            {
                 out.extend_from_slice(&[PH, b'/', PH, b':', PH]);
                 return VarKind::Host;
             }
         }
     }
-    if let Some(eq) = if f & F_EQ != 0 { core.iter().position(|&b| b == b'=') } else { None } {
+    if let Some(eq) = if f & F_EQ != 0 {
+        core.iter().position(|&b| b == b'=')
+    } else {
+        None
+    } {
         if eq > 0 {
             out.extend_from_slice(&core[..=eq]);
             return mask_value(&core[eq + 1..], out);
         }
     }
-    if let Some(c) = if f & F_COLON != 0 { core.iter().position(|&b| b == b':') } else { None } {
+    if let Some(c) = if f & F_COLON != 0 {
+        core.iter().position(|&b| b == b':')
+    } else {
+        None
+    } {
         let key = &core[..c];
-        if c > 0 && key.iter().all(|&b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-')) {
+        if c > 0
+            && key
+                .iter()
+                .all(|&b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-'))
+        {
             out.extend_from_slice(&core[..=c]);
             return mask_value(&core[c + 1..], out);
         }
@@ -575,14 +663,19 @@ fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
         if c > 0
             && !port.is_empty()
             && scan::digits(port) == port.len()
-            && key.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            && key
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
             && key.iter().any(|&b| b == b'.' || b == b'-')
         {
             out.extend_from_slice(&[PH, b':', PH]);
             return VarKind::Ip;
         }
     }
-    if f & F_UNDER != 0 && f & F_DIGIT != 0 && f & (F_OTHER | F_DOT | F_COLON | F_SLASH | F_AT | F_EQ) == 0 {
+    if f & F_UNDER != 0
+        && f & F_DIGIT != 0
+        && f & (F_OTHER | F_DOT | F_COLON | F_SLASH | F_AT | F_EQ) == 0
+    {
         out.push(PH);
         return VarKind::Id;
     }
@@ -631,20 +724,28 @@ fn is_numbered_host(core: &[u8]) -> bool {
     let mut labels = 0;
     let mut digit = false;
     for label in core.split(|&b| b == b'.') {
-        if label.is_empty() || !label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-') {
+        if label.is_empty()
+            || !label
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return false;
         }
         digit |= label.iter().any(|b| b.is_ascii_digit());
         labels += 1;
     }
     let last = core.rsplit(|&b| b == b'.').next().unwrap_or_default();
-    labels >= 3 && digit && (2..=6).contains(&last.len()) && last.iter().all(|b| b.is_ascii_lowercase())
+    labels >= 3
+        && digit
+        && (2..=6).contains(&last.len())
+        && last.iter().all(|b| b.is_ascii_lowercase())
 }
 
 /// A host name: letters, digits, `.` and `-`, with at least one letter.
 fn is_hostish(b: &[u8]) -> bool {
     !b.is_empty()
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-')
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-')
         && b.iter().any(|c| c.is_ascii_alphabetic())
 }
 
@@ -670,7 +771,11 @@ fn mask_compound(core: &[u8], out: &mut Vec<u8>) -> VarKind {
             let seg = &core[s..i];
             if segment_is_var(seg) {
                 if kind == VarKind::Const {
-                    kind = if seg.iter().all(|b| b.is_ascii_digit() || *b == b'-') { VarKind::Num } else { VarKind::Id };
+                    kind = if seg.iter().all(|b| b.is_ascii_digit() || *b == b'-') {
+                        VarKind::Num
+                    } else {
+                        VarKind::Id
+                    };
                 }
                 out.push(PH);
             } else {

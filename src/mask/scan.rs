@@ -299,7 +299,11 @@ pub(crate) fn mac(s: &[u8]) -> usize {
             break;
         }
     }
-    if groups >= 6 && !(end < s.len() && is_hex(s[end])) { end } else { 0 }
+    if groups >= 6 && !(end < s.len() && is_hex(s[end])) {
+        end
+    } else {
+        0
+    }
 }
 
 /// UUID: 8-4-4-4-12 hex digits.
@@ -401,7 +405,10 @@ pub(crate) fn email(s: &[u8]) -> usize {
         Some(p) if p > 0 => p,
         _ => return 0,
     };
-    if !s[..at].iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+')) {
+    if !s[..at]
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+'))
+    {
         return 0;
     }
     let mut i = at + 1;
@@ -427,7 +434,22 @@ pub(crate) fn email(s: &[u8]) -> usize {
 }
 
 /// Unit suffixes that turn a number into a duration.
-const DURATION_UNITS: &[&[u8]] = &[b"ns", b"us", b"\xc2\xb5s", b"ms", b"s", b"sec", b"secs", b"m", b"min", b"mins", b"h", b"hr", b"hrs", b"d"];
+const DURATION_UNITS: &[&[u8]] = &[
+    b"ns",
+    b"us",
+    b"\xc2\xb5s",
+    b"ms",
+    b"s",
+    b"sec",
+    b"secs",
+    b"m",
+    b"min",
+    b"mins",
+    b"h",
+    b"hr",
+    b"hrs",
+    b"d",
+];
 /// Unit suffixes that turn a number into a size (bytes, bits, and their multiples).
 const SIZE_UNITS: &[&[u8]] = &[
     b"b", b"kb", b"mb", b"gb", b"tb", b"pb", b"kib", b"mib", b"gib", b"tib", b"k", b"g", b"t",
@@ -457,18 +479,26 @@ pub(crate) fn unit_kind(unit: &[u8]) -> Option<super::VarKind> {
 /// value. Spelled-out units such as `bytes` or `seconds` are left as words, since messages
 /// usually mean them as part of the sentence ("2703 bytes result sent").
 pub(crate) fn is_spaced_size_unit(w: &[u8]) -> bool {
-    matches!(w, b"B" | b"KB" | b"MB" | b"GB" | b"TB" | b"PB" | b"kB" | b"KiB" | b"MiB" | b"GiB" | b"TiB")
+    matches!(
+        w,
+        b"B" | b"KB" | b"MB" | b"GB" | b"TB" | b"PB" | b"kB" | b"KiB" | b"MiB" | b"GiB" | b"TiB"
+    )
 }
 
 /// English month names (three letters or full, any case).
 pub(crate) fn is_month(w: &[u8]) -> bool {
     const M: [&[u8]; 12] = [
-        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
     ];
     if w.len() < 3 || w.len() > 9 {
         return false;
     }
-    let p = [w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase(), w[2].to_ascii_lowercase()];
+    let p = [
+        w[0].to_ascii_lowercase(),
+        w[1].to_ascii_lowercase(),
+        w[2].to_ascii_lowercase(),
+    ];
     M.iter().any(|m| **m == p) && w[3..].iter().all(|b| b.is_ascii_alphabetic())
 }
 
@@ -478,7 +508,11 @@ pub(crate) fn is_day(w: &[u8]) -> bool {
     if w.len() < 3 || w.len() > 9 {
         return false;
     }
-    let p = [w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase(), w[2].to_ascii_lowercase()];
+    let p = [
+        w[0].to_ascii_lowercase(),
+        w[1].to_ascii_lowercase(),
+        w[2].to_ascii_lowercase(),
+    ];
     D.iter().any(|d| **d == p) && w[3..].iter().all(|b| b.is_ascii_alphabetic())
 }
 

@@ -69,7 +69,9 @@ impl Default for MinerConfig {
 impl MinerConfig {
     /// A builder starting from the defaults.
     pub fn builder() -> MinerConfigBuilder {
-        MinerConfigBuilder { cfg: MinerConfig::default() }
+        MinerConfigBuilder {
+            cfg: MinerConfig::default(),
+        }
     }
     /// Similarity threshold in (0, 1].
     pub fn sim_threshold(&self) -> f64 {
@@ -99,28 +101,65 @@ impl MinerConfig {
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let bad = |field: &'static str, reason: String| Err(ConfigError { field, reason });
         if !(self.sim_threshold > 0.0 && self.sim_threshold <= 1.0) {
-            return bad("sim_threshold", format!("{} is outside (0, 1]; 0.5 is a good start", self.sim_threshold));
+            return bad(
+                "sim_threshold",
+                format!(
+                    "{} is outside (0, 1]; 0.5 is a good start",
+                    self.sim_threshold
+                ),
+            );
         }
         if self.prefix_words > 8 {
-            return bad("prefix_words", format!("{} is above 8; 1 or 2 is usual", self.prefix_words));
+            return bad(
+                "prefix_words",
+                format!("{} is above 8; 1 or 2 is usual", self.prefix_words),
+            );
         }
         if self.max_clusters == 0 || self.max_clusters > u32::MAX as usize / 2 {
-            return bad("max_clusters", format!("{} must be between 1 and {}", self.max_clusters, u32::MAX / 2));
+            return bad(
+                "max_clusters",
+                format!(
+                    "{} must be between 1 and {}",
+                    self.max_clusters,
+                    u32::MAX / 2
+                ),
+            );
         }
         if self.max_tokens < 2 || self.max_tokens > 65_535 {
-            return bad("max_tokens", format!("{} must be between 2 and 65535", self.max_tokens));
+            return bad(
+                "max_tokens",
+                format!("{} must be between 2 and 65535", self.max_tokens),
+            );
         }
         if self.samples > 64 {
-            return bad("samples", format!("{} is above 64; samples are for people to read", self.samples));
+            return bad(
+                "samples",
+                format!(
+                    "{} is above 64; samples are for people to read",
+                    self.samples
+                ),
+            );
         }
         if self.values_per_slot > 1024 {
-            return bad("values_per_slot", format!("{} is above 1024", self.values_per_slot));
+            return bad(
+                "values_per_slot",
+                format!("{} is above 1024", self.values_per_slot),
+            );
         }
         if self.max_value_bytes == 0 || self.max_sample_bytes == 0 {
-            return bad("max_value_bytes", "value and sample byte caps must be at least 1".into());
+            return bad(
+                "max_value_bytes",
+                "value and sample byte caps must be at least 1".into(),
+            );
         }
         if self.distinct_values == 0 || self.distinct_values > 64 {
-            return bad("distinct_values", format!("{} must be between 1 and 64; 4 is the default", self.distinct_values));
+            return bad(
+                "distinct_values",
+                format!(
+                    "{} must be between 1 and 64; 4 is the default",
+                    self.distinct_values
+                ),
+            );
         }
         if self.cache_entries == 0 {
             return bad("cache_entries", "must be at least 1".into());

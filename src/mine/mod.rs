@@ -33,7 +33,7 @@
 //! into it, template, counts), so a caller that needs per-line output drains those records as
 //! it goes and looks ids up there.
 
-mod config;
+pub mod config;
 mod render;
 pub mod state;
 mod summary;
@@ -43,7 +43,7 @@ pub use config::{ConfigError, MinerConfig, MinerConfigBuilder};
 pub use render::loghub_correct;
 pub use state::StateError;
 
-use crate::mask::{fmix, fx_add, hash_bytes, MaskedLine, Masker};
+use crate::mask::{MaskedLine, Masker, fmix, fx_add, hash_bytes};
 use crate::record::Timestamp;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -52,7 +52,9 @@ use template::{Template, Word};
 
 /// Stable identifier of a cluster: assigned in creation order, unchanged when the template
 /// generalises. When a cluster is merged into another, its id becomes an alias of the other's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct ClusterId(pub u64);
 
 impl std::fmt::Display for ClusterId {
@@ -150,7 +152,13 @@ impl<'a> Observation<'a> {
     /// the index of the template word; a gap's value is the words it covers (maybe empty).
     pub fn params(&self) -> impl ExactSizeIterator<Item = (usize, &'a [u8])> + '_ {
         let line = self.line;
-        self.params.iter().map(move |p| (p.slot as usize, line.get(p.start as usize..p.end as usize).unwrap_or_default()))
+        self.params.iter().map(move |p| {
+            (
+                p.slot as usize,
+                line.get(p.start as usize..p.end as usize)
+                    .unwrap_or_default(),
+            )
+        })
     }
 }
 
@@ -231,7 +239,11 @@ impl<'a> ClusterView<'a> {
     }
     /// Parameter slots: `(slot, values sorted by count, other count)`.
     pub fn slots(&self) -> impl Iterator<Item = SlotView<'a>> {
-        self.c.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| SlotView { slot: i, s }))
+        self.c
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|s| SlotView { slot: i, s }))
     }
 }
 
@@ -330,7 +342,10 @@ impl Miner {
 
     /// Counters.
     pub fn stats(&self) -> MinerStats {
-        MinerStats { clusters: self.by_id.len(), ..self.stats }
+        MinerStats {
+            clusters: self.by_id.len(),
+            ..self.stats
+        }
     }
 
     /// Number of live clusters.
@@ -357,12 +372,19 @@ impl Miner {
     pub fn cluster(&self, id: ClusterId) -> Option<ClusterView<'_>> {
         let id = self.resolve(id)?;
         let slot = *self.by_id.get(&id.0)?;
-        self.clusters[slot as usize].as_ref().map(|c| ClusterView { c })
+        self.clusters[slot as usize]
+            .as_ref()
+            .map(|c| ClusterView { c })
     }
 
     /// Every live cluster, in id order.
     pub fn clusters(&self) -> Vec<ClusterView<'_>> {
-        let mut v: Vec<ClusterView<'_>> = self.clusters.iter().flatten().map(|c| ClusterView { c }).collect();
+        let mut v: Vec<ClusterView<'_>> = self
+            .clusters
+            .iter()
+            .flatten()
+            .map(|c| ClusterView { c })
+            .collect();
         v.sort_by_key(|c| c.c.id);
         v
     }
@@ -381,11 +403,19 @@ impl Miner {
         std::mem::take(&mut self.evicted)
     }
 
-    /// The cluster whose template matches `msg`, without changing anything.
+    /// The cluster whose template matches `msg`, without changing anything. At most one
+    /// cluster can match (see the module documentation); `None` when none does.
     pub fn lookup(&self, msg: &[u8]) -> Option<ClusterId> {
         let mut ml = MaskedLine::new();
-        self.masker.mask(msg, &mut ml);
-        self.lookup_masked(&ml).map(|s| ClusterId(self.slot(s).id))
+        self.lookup_with(msg, &mut ml)
+    }
+
+    /// [`Miner::lookup`] with a caller-owned scratch buffer, so that repeated lookups do not
+    /// allocate.
+    pub fn lookup_with(&self, msg: &[u8], scratch: &mut MaskedLine) -> Option<ClusterId> {
+        self.masker.mask(msg, scratch);
+        self.lookup_masked(scratch)
+            .map(|s| ClusterId(self.slot(s).id))
     }
 
     fn lookup_masked(&self, ml: &MaskedLine) -> Option<u32> {
@@ -436,7 +466,11 @@ impl Miner {
         let key = fixed_key(fam, ml.len());
         let fixed = self.fixed.get(&key).map(Vec::as_slice).unwrap_or_default();
         let gapped = self.gapped.get(&fam).map(Vec::as_slice).unwrap_or_default();
-        fixed.iter().chain(gapped).copied().find(|&s| self.slot(s).template.matches(ml))
+        fixed
+            .iter()
+            .chain(gapped)
+            .copied()
+            .find(|&s| self.slot(s).template.matches(ml))
     }
 
     /// Learn from one message body (`ts`: its time, if known). Returns its cluster, how it
@@ -462,7 +496,12 @@ impl Miner {
         };
         self.record(slot, &buf, skel, msg, ts);
         self.buf = buf;
-        Observation { cluster: ClusterId(self.slot(slot).id), outcome, params: &self.params, line: msg }
+        Observation {
+            cluster: ClusterId(self.slot(slot).id),
+            outcome,
+            params: &self.params,
+            line: msg,
+        }
     }
 
     /// Steps 2-5 of the module documentation.
@@ -534,7 +573,9 @@ impl Miner {
         if literal == 0 {
             return false;
         }
-        let Some(list) = self.fixed.get(&key) else { return false };
+        let Some(list) = self.fixed.get(&key) else {
+            return false;
+        };
         let siblings = list
             .iter()
             .filter(|&&x| {
@@ -553,7 +594,9 @@ impl Miner {
         let mut best: Option<(u32, usize, usize, usize)> = None;
         for &s in family {
             let t = &self.slot(s).template;
-            let Some((a, b, lits)) = t.align_gap(ml, self.cfg.prefix_words) else { continue };
+            let Some((a, b, lits)) = t.align_gap(ml, self.cfg.prefix_words) else {
+                continue;
+            };
             let m = t.words.len();
             // Words of the line that fall into the gap; constant ones count against the cap.
             let (gs, ge) = (a, n - (m - b));
@@ -603,7 +646,11 @@ impl Miner {
             let cands: Vec<u32> = if gapped {
                 self.families.get(&fam).cloned().unwrap_or_default()
             } else {
-                let mut v = self.fixed.get(&fixed_key(fam, len)).cloned().unwrap_or_default();
+                let mut v = self
+                    .fixed
+                    .get(&fixed_key(fam, len))
+                    .cloned()
+                    .unwrap_or_default();
                 v.extend(self.gapped.get(&fam).into_iter().flatten());
                 v
             };
@@ -637,7 +684,15 @@ impl Miner {
         let (t, map_s, map_o) = c.template.lub(&oc.template);
         let old_slots = std::mem::take(&mut c.slots);
         let mut slots = side_slots(&c.template, old_slots, &map_s, &t, c.count, vmax, k);
-        let other_slots = side_slots(&oc.template, oc.slots.clone(), &map_o, &t, oc.count, vmax, k);
+        let other_slots = side_slots(
+            &oc.template,
+            oc.slots.clone(),
+            &map_o,
+            &t,
+            oc.count,
+            vmax,
+            k,
+        );
         for (i, os) in other_slots.into_iter().enumerate() {
             match (&mut slots[i], os) {
                 (Some(a), Some(b)) => a.merge(&b, k),
@@ -664,7 +719,10 @@ impl Miner {
             if is_gapped {
                 self.gapped.entry(fam).or_default().push(s);
             } else {
-                self.fixed.entry(fixed_key(fam, new_len)).or_default().push(s);
+                self.fixed
+                    .entry(fixed_key(fam, new_len))
+                    .or_default()
+                    .push(s);
             }
         }
         self.stats.merged += 1;
@@ -830,7 +888,9 @@ impl Miner {
         // differ only in spacing count as one).
         let mut line_hash = skel;
         for (j, w) in c.template.words.iter().enumerate() {
-            let Some(slot) = c.slots.get_mut(j).and_then(Option::as_mut) else { continue };
+            let Some(slot) = c.slots.get_mut(j).and_then(Option::as_mut) else {
+                continue;
+            };
             let (start, end) = if matches!(w, Word::Gap) {
                 let (gs, ge) = c.template.gap_span(n).unwrap_or((0, 0));
                 if gs < ge {
@@ -843,14 +903,22 @@ impl Miner {
                 let r = toks[c.template.line_index(j, n)].raw_range();
                 let (lead, trail) = w.literal_ends();
                 let len = r.end - r.start;
-                if lead + trail <= len { (r.start + lead, r.end - trail) } else { (r.start, r.end) }
+                if lead + trail <= len {
+                    (r.start + lead, r.end - trail)
+                } else {
+                    (r.start, r.end)
+                }
             };
             let v = &msg[start..end];
             let v = &v[..v.len().min(vmax)];
             let vh = summary::value_hash(v);
             line_hash = fx_add(line_hash, vh);
             slot.add_hashed(v, vh, 1, k);
-            params.push(Param { slot: j as u32, start: start as u32, end: end as u32 });
+            params.push(Param {
+                slot: j as u32,
+                start: start as u32,
+                end: end as u32,
+            });
         }
         if ks > 0 {
             c.samples.offer(fmix(line_hash), msg, ks, smax);
@@ -866,10 +934,20 @@ impl Miner {
 fn is_word_change(a: &[u8], b: &[u8]) -> bool {
     let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let (a, b) = (&a[p..], &b[p..]);
-    let q = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
+    let q = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
     let (a, b) = (&a[..a.len() - q], &b[..b.len() - q]);
     let (pa, pb) = (a.contains(&crate::mask::PH), b.contains(&crate::mask::PH));
-    let letters = |s: &[u8]| s.iter().filter(|c| c.is_ascii_alphabetic() || **c >= 0x80).copied().collect::<Vec<u8>>();
+    let letters = |s: &[u8]| {
+        s.iter()
+            .filter(|c| c.is_ascii_alphabetic() || **c >= 0x80)
+            .copied()
+            .collect::<Vec<u8>>()
+    };
     // A placeholder against text: the text is another value of the variable (a host name
     // where an address was) unless the placeholder is only part of the middle, or the text is
     // a plain word or bare punctuation. An empty middle is an empty value.
@@ -877,7 +955,9 @@ fn is_word_change(a: &[u8], b: &[u8]) -> bool {
         if t.is_empty() {
             return false;
         }
-        let plain = t.iter().all(|c| c.is_ascii_alphabetic() || *c == b'_' || *c >= 0x80);
+        let plain = t
+            .iter()
+            .all(|c| c.is_ascii_alphabetic() || *c == b'_' || *c >= 0x80);
         let bare = !t.iter().any(|c| c.is_ascii_alphanumeric() || *c >= 0x80);
         v != [crate::mask::PH] || plain || bare
     };
@@ -952,7 +1032,12 @@ fn ensure_slots(c: &mut Cluster) {
 
 /// Move slot summaries to new word positions (`map[old] = new`); summaries that land on the
 /// same position are merged into "other" (their values no longer describe one word).
-fn remap_slots(old: Vec<Option<SlotSummary>>, map: &[usize], n: usize, count: u64) -> Vec<Option<SlotSummary>> {
+fn remap_slots(
+    old: Vec<Option<SlotSummary>>,
+    map: &[usize],
+    n: usize,
+    count: u64,
+) -> Vec<Option<SlotSummary>> {
     let mut out: Vec<Option<SlotSummary>> = vec![None; n];
     let mut hits = vec![0usize; n];
     for &j in map {
@@ -966,7 +1051,11 @@ fn remap_slots(old: Vec<Option<SlotSummary>>, map: &[usize], n: usize, count: u6
             continue;
         }
         if hits[to] > 1 {
-            out[to] = Some(SlotSummary { values: Vec::new(), other: count, hashes: Vec::new() });
+            out[to] = Some(SlotSummary {
+                values: Vec::new(),
+                other: count,
+                hashes: Vec::new(),
+            });
         } else if let Some(s) = s {
             out[to] = Some(s);
         }
@@ -1004,7 +1093,10 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 /// Family of a line: its first `p` masked words (all of them when shorter, with the count).
 pub(crate) fn family_key(ml: &MaskedLine, p: usize) -> u64 {
     let k = p.min(ml.len());
-    let mut h = fx_add(0x6c6f_6773_6966_7400, if ml.len() < p { ml.len() as u64 + 1 } else { 0 });
+    let mut h = fx_add(
+        0x6c6f_6773_6966_7400,
+        if ml.len() < p { ml.len() as u64 + 1 } else { 0 },
+    );
     for t in &ml.tokens()[..k] {
         h = fx_add(h, t.hash());
     }

@@ -34,7 +34,9 @@ fn is_path_piece(p: &str) -> bool {
 
 /// Words that the convention treats as values.
 fn is_value_word(p: &str) -> bool {
-    ["true", "false", "null", "root", "admin"].iter().any(|w| p.eq_ignore_ascii_case(w))
+    ["true", "false", "null", "root", "admin"]
+        .iter()
+        .any(|w| p.eq_ignore_ascii_case(w))
 }
 
 /// `[^\s/]*<\*>[^\s/]*` matched against the whole piece (pieces hold no whitespace).
@@ -88,7 +90,10 @@ mod tests {
     fn rules() {
         assert_eq!(loghub_correct("a  b\t c "), "a b c");
         assert_eq!(loghub_correct("open /var/log/x failed"), "open <*> failed");
-        assert_eq!(loghub_correct("rule: /var/www/html/"), "rule: /var/www/html/");
+        assert_eq!(
+            loghub_correct("rule: /var/www/html/"),
+            "rule: /var/www/html/"
+        );
         assert_eq!(loghub_correct("user root is TRUE"), "user <*> is <*>");
         assert_eq!(loghub_correct("took 12 ms"), "took <*> ms");
         assert_eq!(loghub_correct("blk_<*> x<*>y"), "<*> <*>");

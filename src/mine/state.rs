@@ -27,22 +27,32 @@ pub enum StateError {
     #[error("could not read or write the miner state: {0}")]
     Io(#[from] std::io::Error),
     /// The data does not start with the magic line.
-    #[error("this is not a logsift miner state (it does not start with `{MAGIC}`); pass a file written by logsift's state saving")]
+    #[error(
+        "this is not a logsift miner state (it does not start with `{MAGIC}`); pass a file written by logsift's state saving"
+    )]
     NotAState,
     /// A newer or unknown format version.
-    #[error("miner state format version {found} is not supported (this build reads version {FORMAT_VERSION}); use the logsift version that wrote it, or mine the logs again")]
+    #[error(
+        "miner state format version {found} is not supported (this build reads version {FORMAT_VERSION}); use the logsift version that wrote it, or mine the logs again"
+    )]
     Version {
         /// The version in the file.
         found: String,
     },
     /// The file ends early or its checksum does not match.
-    #[error("the miner state is truncated or corrupt ({0}); restore it from a copy or mine the logs again")]
+    #[error(
+        "the miner state is truncated or corrupt ({0}); restore it from a copy or mine the logs again"
+    )]
     Corrupt(String),
     /// The body parsed but holds impossible values.
-    #[error("the miner state is inconsistent ({0}); it was not written by logsift or was edited by hand")]
+    #[error(
+        "the miner state is inconsistent ({0}); it was not written by logsift or was edited by hand"
+    )]
     Invalid(String),
     /// Two states mined with different settings.
-    #[error("cannot merge miner states mined with different settings ({0}); mine all shards with the same configuration")]
+    #[error(
+        "cannot merge miner states mined with different settings ({0}); mine all shards with the same configuration"
+    )]
     ConfigMismatch(String),
 }
 
@@ -106,7 +116,11 @@ fn enc(b: &[u8]) -> String {
 
 fn dec(s: &str) -> Result<Vec<u8>, StateError> {
     s.chars()
-        .map(|c| u8::try_from(u32::from(c)).map_err(|_| StateError::Invalid(format!("character U+{:04X} in a byte string", u32::from(c)))))
+        .map(|c| {
+            u8::try_from(u32::from(c)).map_err(|_| {
+                StateError::Invalid(format!("character U+{:04X} in a byte string", u32::from(c)))
+            })
+        })
         .collect()
 }
 
@@ -142,7 +156,12 @@ impl Miner {
         };
         let json = serde_json::to_vec(&body).map_err(|e| StateError::Invalid(e.to_string()))?;
         writeln!(w, "{MAGIC}")?;
-        writeln!(w, "version={FORMAT_VERSION} bytes={} fnv1a={:016x}", json.len(), fnv1a(&json))?;
+        writeln!(
+            w,
+            "version={FORMAT_VERSION} bytes={} fnv1a={:016x}",
+            json.len(),
+            fnv1a(&json)
+        )?;
         w.write_all(&json)?;
         w.write_all(b"\n")?;
         w.flush()?;
@@ -169,25 +188,34 @@ impl Miner {
                 _ => {}
             }
         }
-        let version = version.ok_or_else(|| StateError::Corrupt("no version in the header line".into()))?;
+        let version =
+            version.ok_or_else(|| StateError::Corrupt("no version in the header line".into()))?;
         if version != FORMAT_VERSION.to_string() {
             return Err(StateError::Version { found: version });
         }
         let (Some(bytes), Some(sum)) = (bytes, sum) else {
-            return Err(StateError::Corrupt("header line lacks the body length or checksum".into()));
+            return Err(StateError::Corrupt(
+                "header line lacks the body length or checksum".into(),
+            ));
         };
         if bytes > MAX_BODY {
-            return Err(StateError::Corrupt(format!("body length {bytes} is above the 1 GiB limit")));
+            return Err(StateError::Corrupt(format!(
+                "body length {bytes} is above the 1 GiB limit"
+            )));
         }
         let mut json = Vec::new();
         r.by_ref().take(bytes).read_to_end(&mut json)?;
         if json.len() as u64 != bytes {
-            return Err(StateError::Corrupt(format!("body has {} of {bytes} bytes", json.len())));
+            return Err(StateError::Corrupt(format!(
+                "body has {} of {bytes} bytes",
+                json.len()
+            )));
         }
         if fnv1a(&json) != sum {
             return Err(StateError::Corrupt("checksum mismatch".into()));
         }
-        let body: Body = serde_json::from_slice(&json).map_err(|e| StateError::Invalid(e.to_string()))?;
+        let body: Body =
+            serde_json::from_slice(&json).map_err(|e| StateError::Invalid(e.to_string()))?;
         from_body(body)
     }
 
@@ -198,10 +226,18 @@ impl Miner {
     /// template order (ids of the inputs do not carry over).
     pub fn merge(a: &Miner, b: &Miner) -> Result<Miner, StateError> {
         if a.cfg != b.cfg {
-            return Err(StateError::ConfigMismatch(config_difference(&a.cfg, &b.cfg)));
+            return Err(StateError::ConfigMismatch(config_difference(
+                &a.cfg, &b.cfg,
+            )));
         }
-        let mut all: Vec<Cluster> = a.clusters.iter().chain(&b.clusters).flatten().cloned().collect();
-        all.sort_by(|x, y| canonical(x).cmp(&canonical(y)));
+        let mut all: Vec<Cluster> = a
+            .clusters
+            .iter()
+            .chain(&b.clusters)
+            .flatten()
+            .cloned()
+            .collect();
+        all.sort_by_cached_key(canonical);
         let mut m = Miner::new(a.cfg.clone());
         m.stats.lines = a.stats.lines + b.stats.lines;
         m.stats.evicted = a.stats.evicted + b.stats.evicted;
@@ -235,7 +271,10 @@ impl Miner {
         if gapped {
             self.gapped.entry(fam).or_default().push(s);
         } else {
-            self.fixed.entry(super::fixed_key(fam, len)).or_default().push(s);
+            self.fixed
+                .entry(super::fixed_key(fam, len))
+                .or_default()
+                .push(s);
         }
         self.families.entry(fam).or_default().push(s);
         s
@@ -244,8 +283,12 @@ impl Miner {
     /// Give clusters ids 1..=n in template order and rebuild the LRU list by last seen time
     /// (latest first), so the merged state is the same whatever the merge order.
     fn renumber(&mut self) {
-        let mut order: Vec<(Template, u64, u32)> =
-            self.clusters.iter().enumerate().filter_map(|(i, c)| c.as_ref().map(|c| (c.template.clone(), c.count, i as u32))).collect();
+        let mut order: Vec<(Template, u64, u32)> = self
+            .clusters
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().map(|c| (c.template.clone(), c.count, i as u32)))
+            .collect();
         order.sort();
         self.by_id.clear();
         for (n, (_, _, s)) in order.iter().enumerate() {
@@ -255,8 +298,10 @@ impl Miner {
         }
         self.next_id = order.len() as u64 + 1;
         self.stats.created = order.len() as u64;
-        let mut lru: Vec<(std::cmp::Reverse<Option<i64>>, u64, u32)> =
-            order.iter().map(|(_, _, s)| (std::cmp::Reverse(self.slot(*s).last), self.slot(*s).id, *s)).collect();
+        let mut lru: Vec<(std::cmp::Reverse<Option<i64>>, u64, u32)> = order
+            .iter()
+            .map(|(_, _, s)| (std::cmp::Reverse(self.slot(*s).last), self.slot(*s).id, *s))
+            .collect();
         lru.sort();
         self.relink(lru.iter().map(|x| x.2));
         self.cache.clear();
@@ -277,18 +322,38 @@ impl Miner {
     }
 }
 
+/// Sort key of a cluster for merging: template, count (larger first), times, samples.
+type CanonicalKey = (
+    Template,
+    std::cmp::Reverse<u64>,
+    Option<i64>,
+    Option<i64>,
+    Vec<(u64, Vec<u8>)>,
+);
+
 /// Sort key that makes the merge order independent of the argument order.
-fn canonical(c: &Cluster) -> (Template, std::cmp::Reverse<u64>, Option<i64>, Option<i64>, Vec<(u64, Vec<u8>)>) {
-    (c.template.clone(), std::cmp::Reverse(c.count), c.first, c.last, c.samples.lines.clone())
+fn canonical(c: &Cluster) -> CanonicalKey {
+    (
+        c.template.clone(),
+        std::cmp::Reverse(c.count),
+        c.first,
+        c.last,
+        c.samples.lines.clone(),
+    )
 }
 
 fn config_difference(a: &MinerConfig, b: &MinerConfig) -> String {
-    let (Ok(serde_json::Value::Object(x)), Ok(serde_json::Value::Object(y))) = (serde_json::to_value(a), serde_json::to_value(b)) else {
+    let (Ok(serde_json::Value::Object(x)), Ok(serde_json::Value::Object(y))) =
+        (serde_json::to_value(a), serde_json::to_value(b))
+    else {
         return "settings differ".into();
     };
     for (k, v) in &x {
         if y.get(k) != Some(v) {
-            return format!("`{k}` is {v} in one and {} in the other", y.get(k).cloned().unwrap_or_default());
+            return format!(
+                "`{k}` is {v} in one and {} in the other",
+                y.get(k).cloned().unwrap_or_default()
+            );
         }
     }
     "settings differ".into()
@@ -299,7 +364,13 @@ fn read_line(r: &mut impl Read, max: usize) -> Result<Vec<u8>, StateError> {
     let mut b = [0u8; 1];
     loop {
         match r.read(&mut b)? {
-            0 => return if out.is_empty() { Err(StateError::NotAState) } else { Err(StateError::Corrupt("ends inside the header".into())) },
+            0 => {
+                return if out.is_empty() {
+                    Err(StateError::NotAState)
+                } else {
+                    Err(StateError::Corrupt("ends inside the header".into()))
+                };
+            }
             _ if b[0] == b'\n' => return Ok(out),
             _ => {
                 out.push(b[0]);
@@ -328,13 +399,25 @@ fn to_state(c: &Cluster) -> StateCluster {
         first: c.first,
         last: c.last,
         merged: c.merged.clone(),
-        samples: c.samples.lines.iter().map(|(h, l)| StateSample { hash: format!("{h:016x}"), line: enc(l) }).collect(),
+        samples: c
+            .samples
+            .lines
+            .iter()
+            .map(|(h, l)| StateSample {
+                hash: format!("{h:016x}"),
+                line: enc(l),
+            })
+            .collect(),
         slots: c
             .slots
             .iter()
             .enumerate()
             .filter_map(|(i, s)| {
-                s.as_ref().map(|s| StateSlot { word: i, values: s.sorted().into_iter().map(|(v, n)| (enc(v), n)).collect(), other: s.other })
+                s.as_ref().map(|s| StateSlot {
+                    word: i,
+                    values: s.sorted().into_iter().map(|(v, n)| (enc(v), n)).collect(),
+                    other: s.other,
+                })
             })
             .collect(),
     }
@@ -342,17 +425,26 @@ fn to_state(c: &Cluster) -> StateCluster {
 
 fn from_body(body: Body) -> Result<Miner, StateError> {
     let bad = |m: String| Err(StateError::Invalid(m));
-    body.config.validate().map_err(|e| StateError::Invalid(e.to_string()))?;
+    body.config
+        .validate()
+        .map_err(|e| StateError::Invalid(e.to_string()))?;
     let mut m = Miner::new(body.config);
     let p = m.cfg.prefix_words;
     let mut seen = std::collections::HashSet::new();
     let mut order = Vec::with_capacity(body.clusters.len());
     if body.clusters.len() > m.cfg.max_clusters {
-        return bad(format!("{} clusters but max_clusters is {}", body.clusters.len(), m.cfg.max_clusters));
+        return bad(format!(
+            "{} clusters but max_clusters is {}",
+            body.clusters.len(),
+            m.cfg.max_clusters
+        ));
     }
     for sc in body.clusters {
         if sc.id == 0 || sc.id >= body.next_id || !seen.insert(sc.id) {
-            return bad(format!("cluster id {} is duplicated or not below next_id {}", sc.id, body.next_id));
+            return bad(format!(
+                "cluster id {} is duplicated or not below next_id {}",
+                sc.id, body.next_id
+            ));
         }
         for &id in &sc.merged {
             if id == 0 || id >= body.next_id || !seen.insert(id) {
@@ -363,7 +455,10 @@ fn from_body(body: Body) -> Result<Miner, StateError> {
         for w in sc.template {
             words.push(match w {
                 StateWord::Lit(l) => Word::Lit(dec(&l)?.into()),
-                StateWord::Glob(a, b) => Word::Glob { pre: dec(&a)?.into(), suf: dec(&b)?.into() },
+                StateWord::Glob(a, b) => Word::Glob {
+                    pre: dec(&a)?.into(),
+                    suf: dec(&b)?.into(),
+                },
                 StateWord::Gap => Word::Gap,
             });
         }
@@ -373,34 +468,62 @@ fn from_body(body: Body) -> Result<Miner, StateError> {
             return bad(format!("cluster {} has a malformed template", sc.id));
         }
         let head = p.min(template.words.len());
-        if template.words[..head].iter().any(|w| !matches!(w, Word::Lit(_))) || gap.is_some_and(|g| g < p) {
-            return bad(format!("cluster {} has a variable in its first {p} words", sc.id));
+        if template.words[..head]
+            .iter()
+            .any(|w| !matches!(w, Word::Lit(_)))
+            || gap.is_some_and(|g| g < p)
+        {
+            return bad(format!(
+                "cluster {} has a variable in its first {p} words",
+                sc.id
+            ));
         }
         if sc.count == 0 {
             return bad(format!("cluster {} has a count of 0", sc.id));
         }
         let mut slots: Vec<Option<SlotSummary>> = vec![None; template.words.len()];
         for st in sc.slots {
-            if st.word >= slots.len() || !template.words[st.word].is_var() || slots[st.word].is_some() {
-                return bad(format!("cluster {} has a slot at word {} that is not a variable", sc.id, st.word));
+            if st.word >= slots.len()
+                || !template.words[st.word].is_var()
+                || slots[st.word].is_some()
+            {
+                return bad(format!(
+                    "cluster {} has a slot at word {} that is not a variable",
+                    sc.id, st.word
+                ));
             }
             let mut values = Vec::with_capacity(st.values.len());
             for (v, n) in st.values {
-                if n == 0 || values.iter().any(|(w, _): &(Vec<u8>, u64)| *w == dec(&v).unwrap_or_default()) {
-                    return bad(format!("cluster {} has a zero or repeated value in slot {}", sc.id, st.word));
+                if n == 0
+                    || values
+                        .iter()
+                        .any(|(w, _): &(Vec<u8>, u64)| *w == dec(&v).unwrap_or_default())
+                {
+                    return bad(format!(
+                        "cluster {} has a zero or repeated value in slot {}",
+                        sc.id, st.word
+                    ));
                 }
                 values.push((dec(&v)?, n));
             }
             if values.len() > m.cfg.values_per_slot {
-                return bad(format!("cluster {} tracks more than {} values in slot {}", sc.id, m.cfg.values_per_slot, st.word));
+                return bad(format!(
+                    "cluster {} tracks more than {} values in slot {}",
+                    sc.id, m.cfg.values_per_slot, st.word
+                ));
             }
-            let mut s = SlotSummary { values, other: st.other, hashes: Vec::new() };
+            let mut s = SlotSummary {
+                values,
+                other: st.other,
+                hashes: Vec::new(),
+            };
             s.reindex();
             slots[st.word] = Some(s);
         }
         let mut lines = Vec::with_capacity(sc.samples.len());
         for smp in sc.samples {
-            let h = u64::from_str_radix(&smp.hash, 16).map_err(|_| StateError::Invalid(format!("sample hash {:?}", smp.hash)))?;
+            let h = u64::from_str_radix(&smp.hash, 16)
+                .map_err(|_| StateError::Invalid(format!("sample hash {:?}", smp.hash)))?;
             lines.push((h, dec(&smp.line)?));
         }
         lines.sort_by_key(|l| l.0);
@@ -444,11 +567,18 @@ fn from_body(body: Body) -> Result<Miner, StateError> {
     // A hand-edited state could hold templates that overlap; the miner relies on there being
     // none, so refuse such a state rather than answer lookups ambiguously.
     for c in m.clusters.iter().flatten() {
-        let cands = m.families.get(&c.family).map(Vec::as_slice).unwrap_or_default();
+        let cands = m
+            .families
+            .get(&c.family)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         for &o in cands {
             let oc = m.slot(o);
             if oc.id != c.id && c.template.overlaps(&oc.template) {
-                return bad(format!("clusters {} and {} have overlapping templates", c.id, oc.id));
+                return bad(format!(
+                    "clusters {} and {} have overlapping templates",
+                    c.id, oc.id
+                ));
             }
         }
     }

@@ -29,7 +29,11 @@ pub(crate) struct SlotSummary {
 impl SlotSummary {
     /// Rebuild the hash index (after load).
     pub(crate) fn reindex(&mut self) {
-        self.hashes = self.values.iter().map(|(v, _)| fmix(hash_bytes(v))).collect();
+        self.hashes = self
+            .values
+            .iter()
+            .map(|(v, _)| fmix(hash_bytes(v)))
+            .collect();
     }
 
     /// Count `n` lines with `value` (already cut to the byte cap). Entries whose count fell
@@ -104,7 +108,8 @@ impl SlotSummary {
     /// Fold another summary into this one, in a canonical order (largest counts first, ties
     /// by value) so that the result does not depend on which side was which.
     pub(crate) fn merge(&mut self, other: &SlotSummary, k: usize) {
-        let mut all: Vec<(Vec<u8>, u64)> = Vec::with_capacity(self.values.len() + other.values.len());
+        let mut all: Vec<(Vec<u8>, u64)> =
+            Vec::with_capacity(self.values.len() + other.values.len());
         for (v, c) in self.values.iter().chain(&other.values).filter(|e| e.1 > 0) {
             match all.iter_mut().find(|(w, _)| w == v) {
                 Some(e) => e.1 += c,
@@ -125,7 +130,12 @@ impl SlotSummary {
 
     /// Values sorted by count (descending), then by value.
     pub(crate) fn sorted(&self) -> Vec<(&[u8], u64)> {
-        let mut v: Vec<(&[u8], u64)> = self.values.iter().filter(|e| e.1 > 0).map(|(a, c)| (a.as_slice(), *c)).collect();
+        let mut v: Vec<(&[u8], u64)> = self
+            .values
+            .iter()
+            .filter(|e| e.1 > 0)
+            .map(|(a, c)| (a.as_slice(), *c))
+            .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         v
     }
@@ -151,7 +161,8 @@ impl Samples {
         match self.lines.binary_search_by(|l| l.0.cmp(&h)) {
             Ok(_) => {}
             Err(pos) => {
-                self.lines.insert(pos, (h, line[..line.len().min(max_bytes)].to_vec()));
+                self.lines
+                    .insert(pos, (h, line[..line.len().min(max_bytes)].to_vec()));
                 self.lines.truncate(k);
             }
         }

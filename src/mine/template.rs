@@ -92,7 +92,12 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
 
 /// Longest common suffix of `a` and `b` that starts with a delimiter.
 fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    let mut n = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
+    let mut n = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
     while n > 0 && !is_delim(a[a.len() - n]) {
         n -= 1;
     }
@@ -107,7 +112,10 @@ fn glob(pa: &[u8], sa: &[u8], pb: &[u8], sb: &[u8], room: usize) -> Word {
     if p + s > room {
         s = 0;
     }
-    Word::Glob { pre: pa[..p].into(), suf: sa[sa.len() - s..].into() }
+    Word::Glob {
+        pre: pa[..p].into(),
+        suf: sa[sa.len() - s..].into(),
+    }
 }
 
 /// Least general word matching everything `a` or the masked form `m` matches.
@@ -124,9 +132,13 @@ pub(crate) fn lub_word(a: &Word, b: &Word) -> Word {
         (Word::Lit(x), Word::Glob { pre, suf }) | (Word::Glob { pre, suf }, Word::Lit(x)) => {
             glob(pre, suf, x, x, x.len().min(pre.len() + suf.len()))
         }
-        (Word::Glob { pre: p1, suf: s1 }, Word::Glob { pre: p2, suf: s2 }) => {
-            glob(p1, s1, p2, s2, (p1.len() + s1.len()).min(p2.len() + s2.len()))
-        }
+        (Word::Glob { pre: p1, suf: s1 }, Word::Glob { pre: p2, suf: s2 }) => glob(
+            p1,
+            s1,
+            p2,
+            s2,
+            (p1.len() + s1.len()).min(p2.len() + s2.len()),
+        ),
     }
 }
 
@@ -151,13 +163,23 @@ pub(crate) struct Template {
 impl Template {
     /// The template of a line: its masked forms as literals.
     pub(crate) fn from_line(ml: &MaskedLine) -> Self {
-        Template { words: (0..ml.len()).map(|i| Word::Lit(ml.masked(i).into())).collect(), gap: None }
+        Template {
+            words: (0..ml.len())
+                .map(|i| Word::Lit(ml.masked(i).into()))
+                .collect(),
+            gap: None,
+        }
     }
 
     /// Checks the structural rules (at most one gap, `gap` pointing at it); used on load.
     pub(crate) fn is_well_formed(&self) -> bool {
-        let gaps: Vec<usize> =
-            self.words.iter().enumerate().filter(|(_, w)| matches!(w, Word::Gap)).map(|(i, _)| i).collect();
+        let gaps: Vec<usize> = self
+            .words
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| matches!(w, Word::Gap))
+            .map(|(i, _)| i)
+            .collect();
         match (gaps.as_slice(), self.gap) {
             ([], None) => true,
             ([g], Some(h)) => *g == h,
@@ -185,10 +207,20 @@ impl Template {
         let n = ml.len();
         let m = self.words.len();
         match self.gap {
-            None => n == m && self.words.iter().enumerate().all(|(i, w)| w.matches(ml.masked(i))),
+            None => {
+                n == m
+                    && self
+                        .words
+                        .iter()
+                        .enumerate()
+                        .all(|(i, w)| w.matches(ml.masked(i)))
+            }
             Some(g) => {
                 n + 1 >= m
-                    && self.words[..g].iter().enumerate().all(|(i, w)| w.matches(ml.masked(i)))
+                    && self.words[..g]
+                        .iter()
+                        .enumerate()
+                        .all(|(i, w)| w.matches(ml.masked(i)))
                     && self.words[g + 1..]
                         .iter()
                         .enumerate()
@@ -205,7 +237,12 @@ impl Template {
         if m == 0 || ml.len() != m || self.gap.is_some() {
             return if m == 0 && ml.is_empty() { 1.0 } else { 0.0 };
         }
-        let same = self.words.iter().enumerate().filter(|(i, w)| matches!(w, Word::Lit(l) if **l == *ml.masked(*i))).count();
+        let same = self
+            .words
+            .iter()
+            .enumerate()
+            .filter(|(i, w)| matches!(w, Word::Lit(l) if **l == *ml.masked(*i)))
+            .count();
         same as f64 / m as f64
     }
 
@@ -234,7 +271,11 @@ impl Template {
         let (a, b) = (self, other);
         match (a.gap, b.gap) {
             (None, None) => {
-                a.words.len() == b.words.len() && a.words.iter().zip(&b.words).all(|(x, y)| words_overlap(x, y))
+                a.words.len() == b.words.len()
+                    && a.words
+                        .iter()
+                        .zip(&b.words)
+                        .all(|(x, y)| words_overlap(x, y))
             }
             (None, Some(_)) => b.overlaps_fixed(a),
             (Some(_), None) => a.overlaps_fixed(b),
@@ -242,7 +283,9 @@ impl Template {
                 let pre = ga.min(gb);
                 let suf = (a.words.len() - ga - 1).min(b.words.len() - gb - 1);
                 (0..pre).all(|i| words_overlap(&a.words[i], &b.words[i]))
-                    && (1..=suf).all(|k| words_overlap(&a.words[a.words.len() - k], &b.words[b.words.len() - k]))
+                    && (1..=suf).all(|k| {
+                        words_overlap(&a.words[a.words.len() - k], &b.words[b.words.len() - k])
+                    })
             }
         }
     }
@@ -268,7 +311,12 @@ impl Template {
     pub(crate) fn lub(&self, other: &Template) -> (Template, Vec<usize>, Vec<usize>) {
         let (a, b) = (self, other);
         if a.gap.is_none() && b.gap.is_none() && a.words.len() == b.words.len() {
-            let words: Vec<Word> = a.words.iter().zip(&b.words).map(|(x, y)| lub_word(x, y)).collect();
+            let words: Vec<Word> = a
+                .words
+                .iter()
+                .zip(&b.words)
+                .map(|(x, y)| lub_word(x, y))
+                .collect();
             let id: Vec<usize> = (0..words.len()).collect();
             return (Template { words, gap: None }, id.clone(), id);
         }
@@ -294,7 +342,10 @@ impl Template {
         }
         words.push(Word::Gap);
         for k in (1..=suf).rev() {
-            words.push(lub_word(&a.words[a.words.len() - k], &b.words[b.words.len() - k]));
+            words.push(lub_word(
+                &a.words[a.words.len() - k],
+                &b.words[b.words.len() - k],
+            ));
         }
         let map = |t: &Template| -> Vec<usize> {
             let m = t.words.len();
@@ -311,14 +362,25 @@ impl Template {
                 .collect()
         };
         let (ma, mb) = (map(a), map(b));
-        (Template { words, gap: Some(pre) }, ma, mb)
+        (
+            Template {
+                words,
+                gap: Some(pre),
+            },
+            ma,
+            mb,
+        )
     }
 
     /// Try to align a line of a different length with this gap-free template by turning a run
     /// of whole-word variables `[a, b)` (with `a >= min_start`) into a gap. The words before
     /// the run must match the line's head and the words after it the line's tail. Returns the
     /// run and the number of literal words that matched.
-    pub(crate) fn align_gap(&self, ml: &MaskedLine, min_start: usize) -> Option<(usize, usize, usize)> {
+    pub(crate) fn align_gap(
+        &self,
+        ml: &MaskedLine,
+        min_start: usize,
+    ) -> Option<(usize, usize, usize)> {
         if self.gap.is_some() {
             return None;
         }
@@ -328,8 +390,12 @@ impl Template {
             return None;
         }
         let lim = m.min(n);
-        let pre = (0..lim).take_while(|&i| self.words[i].matches(ml.masked(i))).count();
-        let suf = (1..=lim).take_while(|&k| self.words[m - k].matches(ml.masked(n - k))).count();
+        let pre = (0..lim)
+            .take_while(|&i| self.words[i].matches(ml.masked(i)))
+            .count();
+        let suf = (1..=lim)
+            .take_while(|&k| self.words[m - k].matches(ml.masked(n - k)))
+            .count();
         for a in min_start..m.min(pre + 1) {
             if !self.words[a].is_whole_var() {
                 continue;
@@ -338,7 +404,10 @@ impl Template {
             loop {
                 let tail = m - b;
                 if tail <= suf && n >= a + tail {
-                    let lits = (0..a).chain(b..m).filter(|&j| matches!(self.words[j], Word::Lit(ref l) if !l.contains(&PH))).count();
+                    let lits = (0..a)
+                        .chain(b..m)
+                        .filter(|&j| matches!(self.words[j], Word::Lit(ref l) if !l.contains(&PH)))
+                        .count();
                     return Some((a, b, lits));
                 }
                 if b >= m || !self.words[b].is_whole_var() {
@@ -355,7 +424,17 @@ impl Template {
         let old = self.words.len();
         self.words.splice(a..b, std::iter::once(Word::Gap));
         self.gap = Some(a);
-        (0..old).map(|j| if j < a { j } else if j < b { a } else { j - (b - a) + 1 }).collect()
+        (0..old)
+            .map(|j| {
+                if j < a {
+                    j
+                } else if j < b {
+                    a
+                } else {
+                    j - (b - a) + 1
+                }
+            })
+            .collect()
     }
 
     /// Render with placeholders and globs written as `<*>`, words joined by single spaces.

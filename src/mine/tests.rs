@@ -11,8 +11,14 @@ fn tpl(m: &Miner, id: ClusterId) -> String {
 #[test]
 fn same_skeleton_same_cluster_and_template() {
     let mut m = Miner::default();
-    let a = obs(&mut m, "Receiving block blk_-123 src: /10.0.0.1:5000 dest: /10.0.0.2:50010");
-    let b = obs(&mut m, "Receiving block blk_456 src: /10.0.0.3:5001 dest: /10.0.0.4:50010");
+    let a = obs(
+        &mut m,
+        "Receiving block blk_-123 src: /10.0.0.1:5000 dest: /10.0.0.2:50010",
+    );
+    let b = obs(
+        &mut m,
+        "Receiving block blk_456 src: /10.0.0.3:5001 dest: /10.0.0.4:50010",
+    );
     assert_eq!(a, b);
     assert_eq!(tpl(&m, a), "Receiving block <*> src: <*>:<*> dest: <*>:<*>");
     assert_eq!(m.cluster(a).map(|c| c.count()), Some(2));
@@ -22,12 +28,18 @@ fn same_skeleton_same_cluster_and_template() {
 fn template_generalises_in_place_and_keeps_its_id() {
     let mut m = Miner::default();
     let users = ["alice", "bob", "carol", "dave", "erin"];
-    let ids: Vec<ClusterId> = users.iter().map(|u| obs(&mut m, &format!("session closed for user {u}"))).collect();
+    let ids: Vec<ClusterId> = users
+        .iter()
+        .map(|u| obs(&mut m, &format!("session closed for user {u}")))
+        .collect();
     let last = *ids.last().unwrap_or(&ClusterId(0));
     assert_eq!(tpl(&m, last), "session closed for user <*>");
     for (u, id) in users.iter().zip(&ids) {
         assert_eq!(m.resolve(*id), Some(last));
-        assert_eq!(m.lookup(format!("session closed for user {u}").as_bytes()), Some(last));
+        assert_eq!(
+            m.lookup(format!("session closed for user {u}").as_bytes()),
+            Some(last)
+        );
     }
     assert_eq!(m.len(), 1);
     assert_eq!(m.cluster(last).map(|c| c.count()), Some(5));
@@ -41,7 +53,10 @@ fn few_distinct_words_stay_separate_events() {
         obs(&mut m, "cupsd shutdown succeeded");
     }
     let t: Vec<String> = m.table().iter().map(|c| c.template()).collect();
-    assert_eq!(t, vec!["cupsd startup succeeded", "cupsd shutdown succeeded"]);
+    assert_eq!(
+        t,
+        vec!["cupsd startup succeeded", "cupsd shutdown succeeded"]
+    );
 }
 
 #[test]
@@ -57,8 +72,11 @@ fn multi_word_variable_joins_its_template() {
     assert_eq!(m.resolve(a), m.resolve(c));
     assert_eq!(tpl(&m, b), "Invalid user <*> from <*>");
     assert_eq!(m.lookup(b"Invalid user a b c from 9.9.9.9"), m.resolve(a));
-    let p: Vec<(usize, Vec<u8>)> =
-        m.observe(b"Invalid user x y from 1.1.1.1", None).params().map(|(s, v)| (s, v.to_vec())).collect();
+    let p: Vec<(usize, Vec<u8>)> = m
+        .observe(b"Invalid user x y from 1.1.1.1", None)
+        .params()
+        .map(|(s, v)| (s, v.to_vec()))
+        .collect();
     assert_eq!(p, vec![(2, b"x y".to_vec()), (4, b"1.1.1.1".to_vec())]);
 }
 
@@ -66,7 +84,10 @@ fn multi_word_variable_joins_its_template() {
 fn long_id_lists_join_one_template() {
     let mut m = Miner::default();
     let a = obs(&mut m, "BLOCK* ask 10.0.0.1:50010 to delete  blk_1");
-    let b = obs(&mut m, "BLOCK* ask 10.0.0.2:50010 to delete  blk_2 blk_3 blk_4 blk_5 blk_6 blk_7");
+    let b = obs(
+        &mut m,
+        "BLOCK* ask 10.0.0.2:50010 to delete  blk_2 blk_3 blk_4 blk_5 blk_6 blk_7",
+    );
     assert_eq!(m.resolve(a), m.resolve(b));
     assert_eq!(tpl(&m, b), "BLOCK* ask <*>:<*> to delete <*>");
 }
@@ -78,7 +99,10 @@ fn params_and_slot_values() {
         let line = format!("GET /index status={s} took 12ms");
         let o = m.observe(line.as_bytes(), Some(Timestamp(1000)));
         let p: Vec<(usize, &[u8])> = o.params().collect();
-        assert_eq!(p, vec![(1, &b"/index"[..]), (2, s.as_bytes()), (4, &b"12ms"[..])]);
+        assert_eq!(
+            p,
+            vec![(1, &b"/index"[..]), (2, s.as_bytes()), (4, &b"12ms"[..])]
+        );
     }
     let c = m.table()[0];
     let slot = c.slots().find(|s| s.slot() == 2).map(|s| s.values());
@@ -95,14 +119,21 @@ fn slot_opened_by_generalisation_counts_earlier_lines() {
         obs(&mut m, &format!("login ok for {u} now"));
     }
     let c = m.table()[0];
-    let vals = c.slots().find(|s| s.slot() == 3).map(|s| s.values()).unwrap_or_default();
+    let vals = c
+        .slots()
+        .find(|s| s.slot() == 3)
+        .map(|s| s.values())
+        .unwrap_or_default();
     let total: u64 = vals.iter().map(|v| v.1).sum();
     assert_eq!(total, 4);
 }
 
 #[test]
 fn eviction_is_counted_and_recorded() {
-    let cfg = MinerConfig::builder().max_clusters(2).build().expect("valid config");
+    let cfg = MinerConfig::builder()
+        .max_clusters(2)
+        .build()
+        .expect("valid config");
     let mut m = Miner::new(cfg);
     let a = obs(&mut m, "alpha one");
     obs(&mut m, "beta two");
@@ -119,12 +150,21 @@ fn eviction_is_counted_and_recorded() {
 
 #[test]
 fn config_validation_errors_name_the_setting() {
-    let e = MinerConfig::builder().sim_threshold(1.5).build().expect_err("must fail");
+    let e = MinerConfig::builder()
+        .sim_threshold(1.5)
+        .build()
+        .expect_err("must fail");
     assert_eq!(e.field, "sim_threshold");
     assert!(MinerConfig::builder().max_clusters(0).build().is_err());
     assert!(MinerConfig::builder().max_tokens(1).build().is_err());
     assert!(MinerConfig::builder().distinct_values(0).build().is_err());
-    assert!(MinerConfig::builder().prefix_words(2).samples(5).build().is_ok());
+    assert!(
+        MinerConfig::builder()
+            .prefix_words(2)
+            .samples(5)
+            .build()
+            .is_ok()
+    );
 }
 
 #[test]
@@ -140,7 +180,10 @@ fn empty_and_odd_lines() {
 
 #[test]
 fn token_cap_keeps_lines_together() {
-    let cfg = MinerConfig::builder().max_tokens(4).build().expect("valid config");
+    let cfg = MinerConfig::builder()
+        .max_tokens(4)
+        .build()
+        .expect("valid config");
     let mut m = Miner::new(cfg);
     let a = obs(&mut m, "a b c d e f g");
     let b = obs(&mut m, "a b c x y");
@@ -168,7 +211,11 @@ const LINES: &[&str] = &[
 ];
 
 fn table(m: &Miner) -> Vec<(String, u64)> {
-    let mut v: Vec<(String, u64)> = m.table().iter().map(|c| (c.template(), c.count())).collect();
+    let mut v: Vec<(String, u64)> = m
+        .table()
+        .iter()
+        .map(|c| (c.template(), c.count()))
+        .collect();
     v.sort();
     v
 }
@@ -193,13 +240,22 @@ fn load_rejects_bad_input_with_clear_errors() {
     let m = sample_miner(LINES);
     let mut buf = Vec::new();
     m.save(&mut buf).expect("save");
-    assert!(matches!(Miner::load(&b"hello world\n"[..]), Err(StateError::NotAState)));
+    assert!(matches!(
+        Miner::load(&b"hello world\n"[..]),
+        Err(StateError::NotAState)
+    ));
     assert!(matches!(Miner::load(&b""[..]), Err(StateError::NotAState)));
-    assert!(matches!(Miner::load(&buf[..buf.len() / 2]), Err(StateError::Corrupt(_))));
+    assert!(matches!(
+        Miner::load(&buf[..buf.len() / 2]),
+        Err(StateError::Corrupt(_))
+    ));
     let mut flipped = buf.clone();
     let last = flipped.len() - 10;
     flipped[last] ^= 1;
-    assert!(matches!(Miner::load(flipped.as_slice()), Err(StateError::Corrupt(_))));
+    assert!(matches!(
+        Miner::load(flipped.as_slice()),
+        Err(StateError::Corrupt(_))
+    ));
     let v2 = String::from_utf8_lossy(&buf).replacen("version=1", "version=9", 1);
     let e = Miner::load(v2.as_bytes()).expect_err("newer version");
     assert!(e.to_string().contains("version 9"));
@@ -219,7 +275,12 @@ fn merge_combines_and_is_symmetric() {
     ab.save(&mut x).expect("save");
     ba.save(&mut y).expect("save");
     assert_eq!(x, y);
-    let other = Miner::new(MinerConfig::builder().sim_threshold(0.7).build().expect("valid"));
+    let other = Miner::new(
+        MinerConfig::builder()
+            .sim_threshold(0.7)
+            .build()
+            .expect("valid"),
+    );
     let e = Miner::merge(&a, &other).expect_err("config mismatch");
     assert!(e.to_string().contains("sim_threshold"));
 }
@@ -229,5 +290,11 @@ fn merge_unifies_general_and_specific_templates() {
     let a = sample_miner(&LINES[..4]);
     let b = sample_miner(&["Accepted password for zed from 9.9.9.9 port 1 ssh2"]);
     let ab = Miner::merge(&a, &b).expect("merge");
-    assert_eq!(table(&ab), vec![("Accepted password for <*> from <*> port <*> ssh2".to_string(), 5)]);
+    assert_eq!(
+        table(&ab),
+        vec![(
+            "Accepted password for <*> from <*> port <*> ssh2".to_string(),
+            5
+        )]
+    );
 }

@@ -62,7 +62,10 @@ pub fn dataset_names(dir: &Path) -> Vec<String> {
             rd.flatten()
                 .filter_map(|e| {
                     let name = e.file_name().to_string_lossy().into_owned();
-                    e.path().join(format!("{name}_2k.log_structured_corrected.csv")).exists().then_some(name)
+                    e.path()
+                        .join(format!("{name}_2k.log_structured_corrected.csv"))
+                        .exists()
+                        .then_some(name)
                 })
                 .collect()
         })
@@ -73,11 +76,20 @@ pub fn dataset_names(dir: &Path) -> Vec<String> {
 
 /// Load `<dir>/<name>/<name>_2k.log_structured_corrected.csv`.
 pub fn load(dir: &Path, name: &str) -> Result<Dataset, String> {
-    let path = dir.join(name).join(format!("{name}_2k.log_structured_corrected.csv"));
+    let path = dir
+        .join(name)
+        .join(format!("{name}_2k.log_structured_corrected.csv"));
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let rows = parse_csv(&text);
-    let header = rows.first().ok_or_else(|| format!("{}: empty", path.display()))?;
-    let col = |n: &str| header.iter().position(|h| h == n).ok_or_else(|| format!("{}: no {n} column", path.display()));
+    let header = rows
+        .first()
+        .ok_or_else(|| format!("{}: empty", path.display()))?;
+    let col = |n: &str| {
+        header
+            .iter()
+            .position(|h| h == n)
+            .ok_or_else(|| format!("{}: no {n} column", path.display()))
+    };
     let (ci, ti) = (col("Content")?, col("EventTemplate")?);
     let mut contents = Vec::new();
     let mut truth = Vec::new();
@@ -85,7 +97,11 @@ pub fn load(dir: &Path, name: &str) -> Result<Dataset, String> {
         contents.push(r.get(ci).cloned().unwrap_or_default());
         truth.push(r.get(ti).filter(|t| !t.is_empty()).cloned());
     }
-    Ok(Dataset { name: name.to_string(), contents, truth })
+    Ok(Dataset {
+        name: name.to_string(),
+        contents,
+        truth,
+    })
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -99,7 +115,11 @@ pub struct Metrics {
 }
 
 fn f1(p: f64, r: f64) -> f64 {
-    if p == 0.0 && r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    if p == 0.0 && r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
 }
 
 /// Loghub-2.0 metrics of predicted templates against the truth (grouping by template text).
@@ -109,7 +129,10 @@ pub fn metrics(truth: &[Option<String>], pred: &[String]) -> Metrics {
     let mut key_count: HashMap<&str, usize> = HashMap::new();
     let mut pred_groups: HashMap<&str, Vec<usize>> = HashMap::new();
     for &i in &valid {
-        gt_groups.entry(truth[i].as_deref().unwrap_or_default()).or_default().push(i);
+        gt_groups
+            .entry(truth[i].as_deref().unwrap_or_default())
+            .or_default()
+            .push(i);
         *key_count.entry(pred[i].as_str()).or_default() += 1;
         pred_groups.entry(pred[i].as_str()).or_default().push(i);
     }
@@ -124,7 +147,9 @@ pub fn metrics(truth: &[Option<String>], pred: &[String]) -> Metrics {
     let ga = ok_lines as f64 / valid.len().max(1) as f64;
     let pga = ok_groups as f64 / key_count.len().max(1) as f64;
     let rga = ok_groups as f64 / gt_groups.len().max(1) as f64;
-    let pa_ok = (0..truth.len()).filter(|&i| truth[i].as_deref() == Some(pred[i].as_str())).count();
+    let pa_ok = (0..truth.len())
+        .filter(|&i| truth[i].as_deref() == Some(pred[i].as_str()))
+        .count();
     let mut ok_tpl = 0usize;
     for (k, idxs) in &pred_groups {
         let g = truth[idxs[0]].as_deref();
@@ -147,15 +172,21 @@ pub fn metrics(truth: &[Option<String>], pred: &[String]) -> Metrics {
 /// Mine a dataset with one default miner; returns per-line cluster ids and final templates.
 pub fn mine(ds: &Dataset) -> (Vec<u64>, Vec<String>) {
     let mut miner = logsift::mine::Miner::default();
-    let ids: Vec<logsift::mine::ClusterId> = ds.contents.iter().map(|c| miner.observe(c.as_bytes(), None).cluster).collect();
+    let ids: Vec<logsift::mine::ClusterId> = ds
+        .contents
+        .iter()
+        .map(|c| miner.observe(c.as_bytes(), None).cluster)
+        .collect();
     let mut cache: HashMap<u64, (u64, String)> = HashMap::new();
     let mut out_ids = Vec::with_capacity(ids.len());
     let mut out_t = Vec::with_capacity(ids.len());
     for id in ids {
-        let e = cache.entry(id.0).or_insert_with(|| match miner.cluster(id) {
-            Some(c) => (c.id().0, c.template()),
-            None => (id.0, String::new()),
-        });
+        let e = cache
+            .entry(id.0)
+            .or_insert_with(|| match miner.cluster(id) {
+                Some(c) => (c.id().0, c.template()),
+                None => (id.0, String::new()),
+            });
         out_ids.push(e.0);
         out_t.push(e.1.clone());
     }
