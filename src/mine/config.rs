@@ -146,10 +146,16 @@ impl MinerConfig {
                 format!("{} is above 1024", self.values_per_slot),
             );
         }
-        if self.max_value_bytes == 0 || self.max_sample_bytes == 0 {
+        if self.max_value_bytes == 0 || self.max_value_bytes > 65_536 {
             return bad(
                 "max_value_bytes",
-                "value and sample byte caps must be at least 1".into(),
+                format!("{} must be between 1 and 65536", self.max_value_bytes),
+            );
+        }
+        if self.max_sample_bytes == 0 || self.max_sample_bytes > 1 << 20 {
+            return bad(
+                "max_sample_bytes",
+                format!("{} must be between 1 and 1048576", self.max_sample_bytes),
             );
         }
         if self.distinct_values == 0 || self.distinct_values > 64 {

@@ -120,7 +120,7 @@ pub(crate) struct Cluster {
     pub(crate) last: Option<i64>,
     pub(crate) samples: Samples,
     /// One entry per template word; `Some` for variable words.
-    pub(crate) slots: Vec<Option<SlotSummary>>,
+    pub(crate) slots: Vec<Option<Box<SlotSummary>>>,
     /// Ids that were merged into this cluster (their aliases point here).
     pub(crate) merged: Vec<u64>,
     prev: u32,
@@ -194,6 +194,8 @@ pub struct MinerStats {
     pub merged: u64,
     /// Lines whose template had to be cut at `max_tokens`.
     pub truncated_lines: u64,
+    /// Lines that missed the skeleton cache and searched their family.
+    pub searches: u64,
     /// Eviction records dropped because nobody drained them ([`Miner::take_evicted`]).
     pub evicted_records_dropped: u64,
 }
@@ -292,12 +294,13 @@ pub struct Miner {
     gapped: U64Map<Vec<u32>>,
     /// family → every cluster of the family.
     families: U64Map<Vec<u32>>,
-    cache: U64Map<u64>,
+    /// skeleton hash → (arena slot, cluster id) of the cluster its lines went to.
+    cache: U64Map<(u32, u64)>,
     lru_head: u32,
     lru_tail: u32,
     next_id: u64,
     stats: MinerStats,
-    evicted: Vec<EvictedCluster>,
+    evicted: std::collections::VecDeque<EvictedCluster>,
     // Per-line scratch, reused.
     buf: MaskedLine,
     params: Vec<Param>,
@@ -328,7 +331,7 @@ impl Miner {
             lru_tail: NIL,
             next_id: 1,
             stats: MinerStats::default(),
-            evicted: Vec::new(),
+            evicted: std::collections::VecDeque::new(),
             buf: MaskedLine::new(),
             params: Vec::new(),
             newly_var: Vec::new(),
@@ -400,7 +403,7 @@ impl Miner {
     /// records are held; older ones are dropped and counted in
     /// [`MinerStats::evicted_records_dropped`].
     pub fn take_evicted(&mut self) -> Vec<EvictedCluster> {
-        std::mem::take(&mut self.evicted)
+        std::mem::take(&mut self.evicted).into()
     }
 
     /// The cluster whose template matches `msg`, without changing anything. At most one
@@ -457,8 +460,11 @@ impl Miner {
 
     #[inline]
     fn cache_hit_skel(&self, ml: &MaskedLine, skel: u64) -> Option<u32> {
-        let id = *self.cache.get(&skel)?;
-        let s = self.slot_of(id)?;
+        let &(slot, id) = self.cache.get(&skel)?;
+        let s = match self.clusters.get(slot as usize) {
+            Some(Some(c)) if c.id == id => slot,
+            _ => self.slot_of(id)?,
+        };
         self.slot(s).template.matches(ml).then_some(s)
     }
 
@@ -486,11 +492,12 @@ impl Miner {
         let (slot, outcome) = match self.cache_hit_skel(&buf, skel) {
             Some(s) => (s, Outcome::Matched),
             None => {
+                self.stats.searches += 1;
                 let r = self.place(&buf);
                 if self.cache.len() >= self.cfg.cache_entries {
                     self.cache.clear();
                 }
-                self.cache.insert(skel, self.slot(r.0).id);
+                self.cache.insert(skel, (r.0, self.slot(r.0).id));
                 r
             }
         };
@@ -821,10 +828,10 @@ impl Miner {
         }
         self.stats.evicted += 1;
         if self.evicted.len() >= self.cfg.max_clusters {
-            self.evicted.remove(0);
+            self.evicted.pop_front();
             self.stats.evicted_records_dropped += 1;
         }
-        self.evicted.push(EvictedCluster {
+        self.evicted.push_back(EvictedCluster {
             id: ClusterId(c.id),
             merged: c.merged.iter().map(|&i| ClusterId(i)).collect(),
             template: render_template(&c.template, TemplateStyle::Loghub),
@@ -979,20 +986,20 @@ fn open_slot(c: &mut Cluster, i: usize, old: &[u8], count: u64, k: usize) {
     if count > 0 {
         s.add(old, count, k);
     }
-    c.slots[i] = Some(s);
+    c.slots[i] = Some(Box::new(s));
 }
 
 /// Slots of one side of a merge, moved to the merged template's positions; a word that was
 /// constant on this side but is variable in the merge gets its constant with this side's count.
 fn side_slots(
     old_t: &Template,
-    old_slots: Vec<Option<SlotSummary>>,
+    old_slots: Vec<Option<Box<SlotSummary>>>,
     map: &[usize],
     new_t: &Template,
     count: u64,
     vmax: usize,
     k: usize,
-) -> Vec<Option<SlotSummary>> {
+) -> Vec<Option<Box<SlotSummary>>> {
     let n = new_t.words.len();
     let mut out = remap_slots(old_slots, map, n, count);
     let mut hits = vec![0usize; n];
@@ -1009,7 +1016,7 @@ fn side_slots(
                 if count > 0 {
                     s.add(&l[..l.len().min(vmax)], count, k);
                 }
-                out[to] = Some(s);
+                out[to] = Some(Box::new(s));
             }
         }
     }
@@ -1022,7 +1029,7 @@ fn ensure_slots(c: &mut Cluster) {
     for (w, s) in c.template.words.iter().zip(c.slots.iter_mut()) {
         if w.is_var() {
             if s.is_none() {
-                *s = Some(SlotSummary::default());
+                *s = Some(Box::default());
             }
         } else {
             *s = None;
@@ -1033,12 +1040,12 @@ fn ensure_slots(c: &mut Cluster) {
 /// Move slot summaries to new word positions (`map[old] = new`); summaries that land on the
 /// same position are merged into "other" (their values no longer describe one word).
 fn remap_slots(
-    old: Vec<Option<SlotSummary>>,
+    old: Vec<Option<Box<SlotSummary>>>,
     map: &[usize],
     n: usize,
     count: u64,
-) -> Vec<Option<SlotSummary>> {
-    let mut out: Vec<Option<SlotSummary>> = vec![None; n];
+) -> Vec<Option<Box<SlotSummary>>> {
+    let mut out: Vec<Option<Box<SlotSummary>>> = vec![None; n];
     let mut hits = vec![0usize; n];
     for &j in map {
         if j < n {
@@ -1051,11 +1058,7 @@ fn remap_slots(
             continue;
         }
         if hits[to] > 1 {
-            out[to] = Some(SlotSummary {
-                values: Vec::new(),
-                other: count,
-                hashes: Vec::new(),
-            });
+            out[to] = Some(Box::new(SlotSummary::unknown(count)));
         } else if let Some(s) = s {
             out[to] = Some(s);
         }

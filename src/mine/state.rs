@@ -481,7 +481,7 @@ fn from_body(body: Body) -> Result<Miner, StateError> {
         if sc.count == 0 {
             return bad(format!("cluster {} has a count of 0", sc.id));
         }
-        let mut slots: Vec<Option<SlotSummary>> = vec![None; template.words.len()];
+        let mut slots: Vec<Option<Box<SlotSummary>>> = vec![None; template.words.len()];
         for st in sc.slots {
             if st.word >= slots.len()
                 || !template.words[st.word].is_var()
@@ -512,13 +512,8 @@ fn from_body(body: Body) -> Result<Miner, StateError> {
                     sc.id, m.cfg.values_per_slot, st.word
                 ));
             }
-            let mut s = SlotSummary {
-                values,
-                other: st.other,
-                hashes: Vec::new(),
-            };
-            s.reindex();
-            slots[st.word] = Some(s);
+            let s = SlotSummary::from_values(&values, st.other);
+            slots[st.word] = Some(Box::new(s));
         }
         let mut lines = Vec::with_capacity(sc.samples.len());
         for smp in sc.samples {
@@ -554,6 +549,7 @@ fn from_body(body: Body) -> Result<Miner, StateError> {
         merged: body.merged,
         truncated_lines: body.truncated_lines,
         evicted_records_dropped: 0,
+        searches: 0,
     };
     let mut slots = Vec::with_capacity(order.len());
     for c in order {

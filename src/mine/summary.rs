@@ -7,7 +7,6 @@
 //! does not depend on input order, and the samples of a merge are the samples of the union.
 
 use crate::mask::{fmix, hash_bytes};
-use serde::{Deserialize, Serialize};
 
 /// Hash of a parameter value, as the slot summaries index it.
 #[inline]
@@ -15,30 +14,93 @@ pub(crate) fn value_hash(v: &[u8]) -> u64 {
     fmix(hash_bytes(v))
 }
 
-/// Values of one parameter slot.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// One tracked value: its hash, count (0 = free entry) and place in the arena.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Entry {
+    hash: u64,
+    count: u64,
+    off: u32,
+    len: u32,
+}
+
+/// Values of one parameter slot, stored compactly: the values' bytes live in one arena and
+/// the entries in one array, so a slot costs two small allocations however often its values
+/// change. An entry with count 0 is free and is reused first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct SlotSummary {
-    /// `(value, count)`, at most `k` entries, no duplicates.
-    pub(crate) values: Vec<(Vec<u8>, u64)>,
-    /// Lines whose value is not counted in `values`.
+    entries: Vec<Entry>,
+    arena: Vec<u8>,
+    /// Lines whose value is not counted in an entry.
     pub(crate) other: u64,
-    #[serde(skip)]
-    pub(crate) hashes: Vec<u64>,
 }
 
 impl SlotSummary {
-    /// Rebuild the hash index (after load).
-    pub(crate) fn reindex(&mut self) {
-        self.hashes = self
-            .values
-            .iter()
-            .map(|(v, _)| fmix(hash_bytes(v)))
-            .collect();
+    /// A summary holding exactly these `(value, count)` pairs (counts > 0, values distinct).
+    pub(crate) fn from_values(values: &[(Vec<u8>, u64)], other: u64) -> Self {
+        let mut s = SlotSummary {
+            other,
+            ..SlotSummary::default()
+        };
+        for (v, c) in values {
+            s.push(v, value_hash(v), *c);
+        }
+        s
     }
 
-    /// Count `n` lines with `value` (already cut to the byte cap). Entries whose count fell
-    /// to zero stay allocated as free buffers, so a slot of ever-new values (block ids)
-    /// reuses its `k` buffers instead of allocating per line.
+    /// A summary of `other` lines whose values are unknown.
+    pub(crate) fn unknown(other: u64) -> Self {
+        SlotSummary {
+            other,
+            ..SlotSummary::default()
+        }
+    }
+
+    fn value(&self, i: usize) -> &[u8] {
+        let e = self.entries[i];
+        &self.arena[e.off as usize..(e.off + e.len) as usize]
+    }
+
+    fn push(&mut self, v: &[u8], h: u64, n: u64) {
+        self.entries.push(Entry {
+            hash: h,
+            count: n,
+            off: self.arena.len() as u32,
+            len: v.len() as u32,
+        });
+        self.arena.extend_from_slice(v);
+    }
+
+    /// Put `v` into entry `i`, reusing its bytes in place when they fit.
+    fn set(&mut self, i: usize, v: &[u8], h: u64, n: u64) {
+        let e = self.entries[i];
+        let off = if v.len() as u32 <= e.len {
+            self.arena[e.off as usize..e.off as usize + v.len()].copy_from_slice(v);
+            e.off
+        } else {
+            let off = self.arena.len() as u32;
+            self.arena.extend_from_slice(v);
+            off
+        };
+        self.entries[i] = Entry {
+            hash: h,
+            count: n,
+            off,
+            len: v.len() as u32,
+        };
+        // Replaced values leave garbage behind; rewrite the arena when it dominates.
+        let live: usize = self.entries.iter().map(|e| e.len as usize).sum();
+        if self.arena.len() > 2 * live + 512 {
+            let mut arena = Vec::with_capacity(live);
+            for e in &mut self.entries {
+                let start = e.off as usize;
+                e.off = arena.len() as u32;
+                arena.extend_from_slice(&self.arena[start..start + e.len as usize]);
+            }
+            self.arena = arena;
+        }
+    }
+
+    /// Count `n` lines with `value` (already cut to the byte cap).
     pub(crate) fn add(&mut self, value: &[u8], n: u64, k: usize) {
         self.add_hashed(value, value_hash(value), n, k);
     }
@@ -46,61 +108,37 @@ impl SlotSummary {
     /// [`SlotSummary::add`] with the value's hash ([`value_hash`]) already known.
     pub(crate) fn add_hashed(&mut self, value: &[u8], h: u64, n: u64, k: usize) {
         let mut free = None;
-        for (i, &x) in self.hashes.iter().enumerate() {
-            let c = self.values[i].1;
-            if x == h && c > 0 && self.values[i].0 == value {
-                self.values[i].1 += n;
+        for i in 0..self.entries.len() {
+            let e = self.entries[i];
+            if e.hash == h && e.count > 0 && self.value(i) == value {
+                self.entries[i].count += n;
                 return;
             }
-            if c == 0 && free.is_none() {
+            if e.count == 0 && free.is_none() {
                 free = Some(i);
             }
         }
         if let Some(i) = free {
-            let e = &mut self.values[i];
-            e.0.clear();
-            e.0.extend_from_slice(value);
-            e.1 = n;
-            self.hashes[i] = h;
+            self.set(i, value, h, n);
             return;
         }
-        if self.values.len() < k {
-            self.values.push((value.to_vec(), n));
-            self.hashes.push(h);
+        if self.entries.len() < k {
+            self.push(value, h, n);
             return;
         }
         // Misra-Gries: the new value and as many counts of every tracked value go to "other".
-        let min = self.values.iter().map(|v| v.1).min().unwrap_or(0);
+        let min = self.entries.iter().map(|e| e.count).min().unwrap_or(0);
         let dec = min.min(n);
-        for v in &mut self.values {
-            v.1 -= dec;
+        for e in &mut self.entries {
+            e.count -= dec;
         }
-        self.other += dec * self.values.len() as u64 + dec;
+        self.other += dec * self.entries.len() as u64 + dec;
         let left = n - dec;
         if left > 0 {
             // Only in bulk adds: the value outweighs the smallest entry, which is now free.
-            if let Some(i) = self.values.iter().position(|v| v.1 == 0) {
-                let e = &mut self.values[i];
-                e.0.clear();
-                e.0.extend_from_slice(value);
-                e.1 = left;
-                self.hashes[i] = h;
-            } else {
-                self.other += left;
-            }
-        }
-    }
-
-    /// Drop free entries.
-    #[cfg(test)]
-    pub(crate) fn compact(&mut self) {
-        let mut i = 0;
-        while i < self.values.len() {
-            if self.values[i].1 == 0 {
-                self.values.swap_remove(i);
-                self.hashes.swap_remove(i);
-            } else {
-                i += 1;
+            match self.entries.iter().position(|e| e.count == 0) {
+                Some(i) => self.set(i, value, h, left),
+                None => self.other += left,
             }
         }
     }
@@ -108,12 +146,11 @@ impl SlotSummary {
     /// Fold another summary into this one, in a canonical order (largest counts first, ties
     /// by value) so that the result does not depend on which side was which.
     pub(crate) fn merge(&mut self, other: &SlotSummary, k: usize) {
-        let mut all: Vec<(Vec<u8>, u64)> =
-            Vec::with_capacity(self.values.len() + other.values.len());
-        for (v, c) in self.values.iter().chain(&other.values).filter(|e| e.1 > 0) {
-            match all.iter_mut().find(|(w, _)| w == v) {
+        let mut all: Vec<(Vec<u8>, u64)> = Vec::new();
+        for (v, c) in self.sorted().into_iter().chain(other.sorted()) {
+            match all.iter_mut().find(|(w, _)| w.as_slice() == v) {
                 Some(e) => e.1 += c,
-                None => all.push((v.clone(), *c)),
+                None => all.push((v.to_vec(), c)),
             }
         }
         all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -123,26 +160,28 @@ impl SlotSummary {
                 extra += c;
             }
         }
-        self.values = all;
-        self.other = extra;
-        self.reindex();
+        *self = SlotSummary::from_values(&all, extra);
     }
 
-    /// Values sorted by count (descending), then by value.
+    /// Values with counts, sorted by count (descending), then by value; free entries skipped.
     pub(crate) fn sorted(&self) -> Vec<(&[u8], u64)> {
-        let mut v: Vec<(&[u8], u64)> = self
-            .values
-            .iter()
-            .filter(|e| e.1 > 0)
-            .map(|(a, c)| (a.as_slice(), *c))
+        let mut v: Vec<(&[u8], u64)> = (0..self.entries.len())
+            .filter(|&i| self.entries[i].count > 0)
+            .map(|i| (self.value(i), self.entries[i].count))
             .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         v
     }
+
+    /// Lines counted in entries plus "other".
+    #[cfg(test)]
+    pub(crate) fn total(&self) -> u64 {
+        self.entries.iter().map(|e| e.count).sum::<u64>() + self.other
+    }
 }
 
 /// Bottom-k sample of distinct lines.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Samples {
     /// `(hash, line)` sorted by hash, distinct hashes.
     pub(crate) lines: Vec<(u64, Vec<u8>)>,
@@ -198,10 +237,12 @@ mod tests {
         }
         let top = s.sorted();
         assert_eq!(top[0].0, b"hot");
-        let tracked: u64 = s.values.iter().map(|v| v.1).sum();
-        assert_eq!(tracked + s.other, 2000);
-        s.compact();
-        assert!(s.values.iter().all(|v| v.1 > 0));
+        assert_eq!(s.total(), 2000);
+        assert!(
+            s.arena.len() < 4096,
+            "arena stays compact: {}",
+            s.arena.len()
+        );
     }
 
     #[test]
