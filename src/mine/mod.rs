@@ -84,6 +84,9 @@ pub enum TemplateStyle {
     Loghub,
     /// `<*>` where the miner found a variable, everything else as mined.
     Plain,
+    /// Like `Plain`, but with the whitespace of one of the cluster's sample lines between the
+    /// words, so the template reads in the line's own spacing.
+    Spaced,
 }
 
 /// Hasher for keys that are already well-mixed 64-bit hashes or small integers: one
@@ -217,6 +220,12 @@ impl<'a> ClusterView<'a> {
     }
     /// Template in the given style.
     pub fn template_with(&self, style: TemplateStyle) -> String {
+        if style == TemplateStyle::Spaced {
+            if let Some(t) = self.c.samples.lines.first().and_then(|(_, l)| render_spaced(&self.c.template, l)) {
+                return t;
+            }
+            return render_template(&self.c.template, TemplateStyle::Plain);
+        }
         render_template(&self.c.template, style)
     }
     /// Lines counted.
@@ -274,9 +283,45 @@ impl<'a> SlotView<'a> {
 fn render_template(t: &Template, style: TemplateStyle) -> String {
     let plain = t.render_plain();
     match style {
-        TemplateStyle::Plain => plain,
+        TemplateStyle::Plain | TemplateStyle::Spaced => plain,
         TemplateStyle::Loghub => loghub_correct(&plain),
     }
+}
+
+/// Render `t` with the whitespace that separates the words of `line` (a line the template
+/// matches); `None` if the line does not match (a sample cut at the byte cap).
+fn render_spaced(t: &Template, line: &[u8]) -> Option<String> {
+    let mut ml = MaskedLine::new();
+    Masker::new(usize::MAX).mask(line, &mut ml);
+    if !t.matches(&ml) {
+        // A line cut at the token cap: mask it the way it was cut.
+        Masker::new(t.words.len()).mask(line, &mut ml);
+        if !t.matches(&ml) {
+            return None;
+        }
+    }
+    let n = ml.len();
+    let toks = ml.tokens();
+    let mut out: Vec<u8> = Vec::with_capacity(line.len());
+    let mut prev_end: Option<usize> = None;
+    for (j, w) in t.words.iter().enumerate() {
+        let (first, last) = match (w, t.gap_span(n)) {
+            (Word::Gap, Some((a, b))) => (a, b.max(a + 1).min(n.max(1)) - 1),
+            _ => {
+                let i = t.line_index(j, n);
+                (i, i)
+            }
+        };
+        if let (Some(pe), Some(tok)) = (prev_end, toks.get(first)) {
+            out.extend_from_slice(line.get(pe..tok.raw_range().start).unwrap_or(b" "));
+        } else if prev_end.is_some() {
+            out.push(b' ');
+        }
+        let single = Template { words: vec![w.clone()], gap: matches!(w, Word::Gap).then_some(0) };
+        out.extend_from_slice(single.render_plain().as_bytes());
+        prev_end = toks.get(last).map(|t| t.raw_range().end).or(prev_end);
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// The streaming template miner. See the module documentation.
