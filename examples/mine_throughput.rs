@@ -9,6 +9,7 @@
 //! the timed pass measures a trained miner.
 
 use logsift::mine::Miner;
+use std::io::Write;
 use std::time::Instant;
 
 fn main() {
@@ -97,7 +98,8 @@ fn main() {
         }
         let secs = start.elapsed().as_secs_f64();
         let st = miner.stats();
-        println!(
+        let _ = writeln!(
+            std::io::stdout(),
             "pass {pass}: {lines} lines in {secs:.3} s = {:.2} M lines/s, {:.0} MB/s; templates {}, created {}, merged {}, evicted {}, searches {}, params {params}",
             lines as f64 / secs / 1e6,
             data.len() as f64 / secs / 1e6,

@@ -485,35 +485,53 @@ pub(crate) fn is_spaced_size_unit(w: &[u8]) -> bool {
     )
 }
 
+/// The first three letters of `w`, lowercased, as one number (0 if `w` is too short).
+#[inline]
+fn key3(w: &[u8]) -> u32 {
+    if w.len() < 3 {
+        return 0;
+    }
+    u32::from_le_bytes([w[0] | 0x20, w[1] | 0x20, w[2] | 0x20, 0])
+}
+
+const fn k(s: &[u8; 3]) -> u32 {
+    u32::from_le_bytes([s[0], s[1], s[2], 0])
+}
+
 /// English month names (three letters or full, any case).
 pub(crate) fn is_month(w: &[u8]) -> bool {
-    const M: [&[u8]; 12] = [
-        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
-        b"dec",
-    ];
-    if w.len() < 3 || w.len() > 9 {
-        return false;
-    }
-    let p = [
-        w[0].to_ascii_lowercase(),
-        w[1].to_ascii_lowercase(),
-        w[2].to_ascii_lowercase(),
-    ];
-    M.iter().any(|m| **m == p) && w[3..].iter().all(|b| b.is_ascii_alphabetic())
+    const JAN: u32 = k(b"jan");
+    const FEB: u32 = k(b"feb");
+    const MAR: u32 = k(b"mar");
+    const APR: u32 = k(b"apr");
+    const MAY: u32 = k(b"may");
+    const JUN: u32 = k(b"jun");
+    const JUL: u32 = k(b"jul");
+    const AUG: u32 = k(b"aug");
+    const SEP: u32 = k(b"sep");
+    const OCT: u32 = k(b"oct");
+    const NOV: u32 = k(b"nov");
+    const DEC: u32 = k(b"dec");
+    w.len() <= 9
+        && matches!(
+            key3(w),
+            JAN | FEB | MAR | APR | MAY | JUN | JUL | AUG | SEP | OCT | NOV | DEC
+        )
+        && w.iter().all(|b| b.is_ascii_alphabetic())
 }
 
 /// English day names (three letters or full, any case).
 pub(crate) fn is_day(w: &[u8]) -> bool {
-    const D: [&[u8]; 7] = [b"mon", b"tue", b"wed", b"thu", b"fri", b"sat", b"sun"];
-    if w.len() < 3 || w.len() > 9 {
-        return false;
-    }
-    let p = [
-        w[0].to_ascii_lowercase(),
-        w[1].to_ascii_lowercase(),
-        w[2].to_ascii_lowercase(),
-    ];
-    D.iter().any(|d| **d == p) && w[3..].iter().all(|b| b.is_ascii_alphabetic())
+    const MON: u32 = k(b"mon");
+    const TUE: u32 = k(b"tue");
+    const WED: u32 = k(b"wed");
+    const THU: u32 = k(b"thu");
+    const FRI: u32 = k(b"fri");
+    const SAT: u32 = k(b"sat");
+    const SUN: u32 = k(b"sun");
+    w.len() <= 9
+        && matches!(key3(w), MON | TUE | WED | THU | FRI | SAT | SUN)
+        && w.iter().all(|b| b.is_ascii_alphabetic())
 }
 
 #[cfg(test)]

@@ -221,7 +221,13 @@ impl<'a> ClusterView<'a> {
     /// Template in the given style.
     pub fn template_with(&self, style: TemplateStyle) -> String {
         if style == TemplateStyle::Spaced {
-            if let Some(t) = self.c.samples.lines.first().and_then(|(_, l)| render_spaced(&self.c.template, l)) {
+            if let Some(t) = self
+                .c
+                .samples
+                .lines
+                .first()
+                .and_then(|(_, l)| render_spaced(&self.c.template, l))
+            {
                 return t;
             }
             return render_template(&self.c.template, TemplateStyle::Plain);
@@ -317,7 +323,10 @@ fn render_spaced(t: &Template, line: &[u8]) -> Option<String> {
         } else if prev_end.is_some() {
             out.push(b' ');
         }
-        let single = Template { words: vec![w.clone()], gap: matches!(w, Word::Gap).then_some(0) };
+        let single = Template {
+            words: vec![w.clone()],
+            gap: matches!(w, Word::Gap).then_some(0),
+        };
         out.extend_from_slice(single.render_plain().as_bytes());
         prev_end = toks.get(last).map(|t| t.raw_range().end).or(prev_end);
     }

@@ -305,6 +305,12 @@ fn spaced_style_keeps_the_line_spacing() {
     let id = obs(&mut m, "took  12 ms\tfor user=5");
     obs(&mut m, "took  13 ms\tfor user=6");
     let c = m.cluster(id).expect("live");
-    assert_eq!(c.template_with(TemplateStyle::Spaced), "took  <*> ms\tfor user=<*>");
-    assert_eq!(c.template_with(TemplateStyle::Plain), "took <*> ms for user=<*>");
+    assert_eq!(
+        c.template_with(TemplateStyle::Spaced),
+        "took  <*> ms\tfor user=<*>"
+    );
+    assert_eq!(
+        c.template_with(TemplateStyle::Plain),
+        "took <*> ms for user=<*>"
+    );
 }
