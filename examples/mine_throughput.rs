@@ -48,7 +48,7 @@ fn main() {
         let mut ml = logsift::mask::MaskedLine::new();
         let start = Instant::now();
         let (mut lines, mut toks) = (0u64, 0u64);
-        for line in data.split(|&b| b == b'\n') {
+        for line in lines_of(&data) {
             masker.mask(line, &mut ml);
             toks += ml.len() as u64 + (ml.skeleton_hash() & 1);
             lines += 1;
@@ -73,19 +73,14 @@ fn main() {
         };
         let mut miner = Miner::new(cfg);
         if warm {
-            for line in data.split(|&b| b == b'\n') {
-                if !line.is_empty() {
-                    miner.observe(line, None);
-                }
+            for line in lines_of(&data) {
+                miner.observe(line, None);
             }
         }
         let start = Instant::now();
         let mut lines = 0u64;
         let mut params = 0u64;
-        for line in data.split(|&b| b == b'\n') {
-            if line.is_empty() {
-                continue;
-            }
+        for line in lines_of(&data) {
             let obs = miner.observe(line, None);
             params += obs.params().len() as u64;
             lines += 1;
@@ -119,4 +114,17 @@ fn main() {
             );
         }
     }
+}
+
+/// Non-empty lines of `data`, split with memchr as the input stage does.
+fn lines_of(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', data)
+        .chain(std::iter::once(data.len()))
+        .map(move |end| {
+            let l = &data[start..end];
+            start = end + 1;
+            l
+        })
+        .filter(|l| !l.is_empty())
 }

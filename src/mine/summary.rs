@@ -30,6 +30,8 @@ struct Entry {
 pub(crate) struct SlotSummary {
     entries: Vec<Entry>,
     arena: Vec<u8>,
+    /// Bytes of the arena that belong to entries (the rest is garbage from replaced values).
+    live: usize,
     /// Lines whose value is not counted in an entry.
     pub(crate) other: u64,
 }
