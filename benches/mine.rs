@@ -76,9 +76,10 @@ fn bench(c: &mut Criterion) {
                 )
             });
             g.bench_function("lookup", |b| {
+                let mut scratch = MaskedLine::new();
                 b.iter(|| {
                     for l in &lines {
-                        black_box(trained.lookup(l));
+                        black_box(trained.lookup_with(l, &mut scratch));
                     }
                 })
             });

@@ -54,7 +54,8 @@ fn main() {
             lines += 1;
         }
         let secs = start.elapsed().as_secs_f64();
-        println!(
+        let _ = writeln!(
+            std::io::stdout(),
             "mask only: {lines} lines, {toks} tokens in {secs:.3} s = {:.2} M lines/s",
             lines as f64 / secs / 1e6
         );
@@ -108,7 +109,8 @@ fn main() {
     // Peak resident memory of the process (Linux), for the memory bound.
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
         if let Some(l) = status.lines().find(|l| l.starts_with("VmHWM")) {
-            println!(
+            let _ = writeln!(
+                std::io::stdout(),
                 "peak memory (including the input file): {}",
                 l.trim_start_matches("VmHWM:").trim()
             );

@@ -228,8 +228,10 @@ impl Masker {
         }
     }
 
-    /// Tokenise and mask `line` into `out` (cleared first).
+    /// Tokenise and mask `line` into `out` (cleared first). Bytes past 4 GiB are ignored
+    /// (offsets are 32-bit; the input stage caps lines far below that).
     pub fn mask(&self, line: &[u8], out: &mut MaskedLine) {
+        let line = &line[..line.len().min(u32::MAX as usize)];
         out.tokens.clear();
         out.masked.clear();
         out.truncated = false;
