@@ -8,6 +8,11 @@
 
 use crate::mask::{fmix, hash_bytes};
 
+/// A full slot table admits a new value on one in this many lines (see
+/// [`SlotSummary::add_hashed`]): a cost cut for slots of ever-new values, small enough that a
+/// value that becomes frequent enters within a handful of its lines.
+const ADMIT_ONE_IN: u64 = 8;
+
 /// Hash of a parameter value, as the slot summaries index it.
 #[inline]
 pub(crate) fn value_hash(v: &[u8]) -> u64 {
@@ -126,6 +131,15 @@ impl SlotSummary {
         }
         if self.entries.len() < k {
             self.push(value, h, n);
+            return;
+        }
+        // A full table and a value it does not hold. For single lines, only one in
+        // `ADMIT_ONE_IN` such lines (chosen by hash, deterministically) runs the Misra-Gries
+        // step; the others just count as "other". Slots of ever-new values (block ids, ports)
+        // then stop rewriting their table on every line, while a value that turns frequent
+        // still gets in after a few more occurrences.
+        if n == 1 && fmix(h ^ self.other) % ADMIT_ONE_IN != 0 {
+            self.other += 1;
             return;
         }
         // Misra-Gries: the new value and as many counts of every tracked value go to "other".
