@@ -109,6 +109,11 @@ impl Hasher for U64Hasher {
 
 pub(crate) type U64Map<V> = HashMap<u64, V, BuildHasherDefault<U64Hasher>>;
 
+/// Clusters of a family tried when aligning a line of another length (the oldest ones, which
+/// are the established templates). Bounds the work of a new line in a family that has grown
+/// huge on unmasked variables, where alignment would not help anyway.
+const MAX_ALIGN_CANDIDATES: usize = 256;
+
 /// Sentinel for "no cluster" in the LRU links.
 const NIL: u32 = u32::MAX;
 
@@ -323,10 +328,7 @@ fn render_spaced(t: &Template, line: &[u8]) -> Option<String> {
         } else if prev_end.is_some() {
             out.push(b' ');
         }
-        let single = Template {
-            words: vec![w.clone()],
-            gap: matches!(w, Word::Gap).then_some(0),
-        };
+        let single = Template::new(vec![w.clone()], matches!(w, Word::Gap).then_some(0));
         out.extend_from_slice(single.render_plain().as_bytes());
         prev_end = toks.get(last).map(|t| t.raw_range().end).or(prev_end);
     }
@@ -653,7 +655,7 @@ impl Miner {
         let family = self.families.get(&fam)?;
         let n = ml.len();
         let mut best: Option<(u32, usize, usize, usize)> = None;
-        for &s in family {
+        for &s in family.iter().take(MAX_ALIGN_CANDIDATES) {
             let t = &self.slot(s).template;
             let Some((a, b, lits)) = t.align_gap(ml, self.cfg.prefix_words) else {
                 continue;

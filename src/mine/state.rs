@@ -463,7 +463,7 @@ fn from_body(body: Body) -> Result<Miner, StateError> {
             });
         }
         let gap = words.iter().position(|w| matches!(w, Word::Gap));
-        let template = Template { words, gap };
+        let template = Template::new(words, gap);
         if !template.is_well_formed() || template.words.len() > m.cfg.max_tokens {
             return bad(format!("cluster {} has a malformed template", sc.id));
         }

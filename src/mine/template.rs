@@ -8,7 +8,7 @@
 //! general template covering two templates (`lub`), whether two templates can match a common
 //! line (`overlaps`), and aligning a line of another length around a variable run.
 
-use crate::mask::{MaskedLine, PH};
+use crate::mask::{MaskedLine, PH, hash_bytes};
 
 /// One word of a template.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -153,22 +153,60 @@ pub(crate) fn words_overlap(a: &Word, b: &Word) -> bool {
     }
 }
 
-/// A template: its words and the index of its gap, if any.
+/// A template: its words, the index of its gap if any, and the hash of every literal word
+/// (the masker's token hash, 0 for other words) so that comparisons with a line's tokens
+/// usually settle on a number instead of the bytes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Template {
     pub(crate) words: Vec<Word>,
     pub(crate) gap: Option<usize>,
+    hashes: Vec<u64>,
 }
 
 impl Template {
+    /// A template of these words (`gap` must point at the gap word, if any).
+    pub(crate) fn new(words: Vec<Word>, gap: Option<usize>) -> Self {
+        let mut t = Template {
+            words,
+            gap,
+            hashes: Vec::new(),
+        };
+        t.rehash();
+        t
+    }
+
+    /// Recompute the literal hashes after the words changed.
+    pub(crate) fn rehash(&mut self) {
+        self.hashes = self
+            .words
+            .iter()
+            .map(|w| {
+                if let Word::Lit(l) = w {
+                    hash_bytes(l)
+                } else {
+                    0
+                }
+            })
+            .collect();
+    }
+
+    /// Whether word `i` matches the line's token `t` (hash first for literals).
+    #[inline]
+    fn word_matches(&self, i: usize, ml: &MaskedLine, t: usize) -> bool {
+        match &self.words[i] {
+            Word::Lit(l) => self.hashes[i] == ml.tokens()[t].hash() && **l == *ml.masked(t),
+            w => w.matches(ml.masked(t)),
+        }
+    }
+
     /// The template of a line: its masked forms as literals.
     pub(crate) fn from_line(ml: &MaskedLine) -> Self {
-        Template {
-            words: (0..ml.len())
+        Template::new(
+            (0..ml.len())
                 .map(|i| Word::Lit(ml.masked(i).into()))
                 .collect(),
-            gap: None,
-        }
+            None,
+        )
     }
 
     /// Checks the structural rules (at most one gap, `gap` pointing at it); used on load.
@@ -207,24 +245,11 @@ impl Template {
         let n = ml.len();
         let m = self.words.len();
         match self.gap {
-            None => {
-                n == m
-                    && self
-                        .words
-                        .iter()
-                        .enumerate()
-                        .all(|(i, w)| w.matches(ml.masked(i)))
-            }
+            None => n == m && (0..m).all(|i| self.word_matches(i, ml, i)),
             Some(g) => {
                 n + 1 >= m
-                    && self.words[..g]
-                        .iter()
-                        .enumerate()
-                        .all(|(i, w)| w.matches(ml.masked(i)))
-                    && self.words[g + 1..]
-                        .iter()
-                        .enumerate()
-                        .all(|(k, w)| w.matches(ml.masked(n - (m - g - 1) + k)))
+                    && (0..g).all(|i| self.word_matches(i, ml, i))
+                    && (g + 1..m).all(|j| self.word_matches(j, ml, n - (m - j)))
             }
         }
     }
@@ -237,11 +262,11 @@ impl Template {
         if m == 0 || ml.len() != m || self.gap.is_some() {
             return if m == 0 && ml.is_empty() { 1.0 } else { 0.0 };
         }
-        let same = self
-            .words
-            .iter()
-            .enumerate()
-            .filter(|(i, w)| matches!(w, Word::Lit(l) if **l == *ml.masked(*i)))
+        let toks = ml.tokens();
+        let same = (0..m)
+            .filter(|&i| {
+                matches!(&self.words[i], Word::Lit(l) if self.hashes[i] == toks[i].hash() && **l == *ml.masked(i))
+            })
             .count();
         same as f64 / m as f64
     }
@@ -262,6 +287,7 @@ impl Template {
                 }
             }
         }
+        self.rehash();
     }
 
     /// Whether some line matches both templates. Exact for templates without gaps and for a
@@ -318,7 +344,7 @@ impl Template {
                 .map(|(x, y)| lub_word(x, y))
                 .collect();
             let id: Vec<usize> = (0..words.len()).collect();
-            return (Template { words, gap: None }, id.clone(), id);
+            return (Template::new(words, None), id.clone(), id);
         }
         let ga = a.gap.unwrap_or(a.words.len());
         let gb = b.gap.unwrap_or(b.words.len());
@@ -362,14 +388,7 @@ impl Template {
                 .collect()
         };
         let (ma, mb) = (map(a), map(b));
-        (
-            Template {
-                words,
-                gap: Some(pre),
-            },
-            ma,
-            mb,
-        )
+        (Template::new(words, Some(pre)), ma, mb)
     }
 
     /// Try to align a line of a different length with this gap-free template by turning a run
@@ -424,6 +443,7 @@ impl Template {
         let old = self.words.len();
         self.words.splice(a..b, std::iter::once(Word::Gap));
         self.gap = Some(a);
+        self.rehash();
         (0..old)
             .map(|j| {
                 if j < a {
