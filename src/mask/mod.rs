@@ -836,11 +836,24 @@ pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
     }
     let r = chunks.remainder();
     if !r.is_empty() {
-        let mut a = [0u8; 8];
-        a[..r.len()].copy_from_slice(r);
-        h = fx_add(h, u64::from_le_bytes(a));
+        h = fx_add(h, load_tail(r));
     }
     fx_add(h, b.len() as u64)
+}
+
+/// The last 1-7 bytes of a string as one number without a byte-by-byte copy: two
+/// overlapping 4-byte reads cover 4-7 bytes, and first, middle and last byte cover 1-3
+/// (the length, mixed in separately, tells the cases apart).
+#[inline]
+fn load_tail(r: &[u8]) -> u64 {
+    let n = r.len();
+    if n >= 4 {
+        let lo = u32::from_le_bytes([r[0], r[1], r[2], r[3]]);
+        let hi = u32::from_le_bytes([r[n - 4], r[n - 3], r[n - 2], r[n - 1]]);
+        u64::from(lo) | (u64::from(hi) << 32)
+    } else {
+        u64::from(r[0]) | (u64::from(r[n / 2]) << 8) | (u64::from(r[n - 1]) << 16)
+    }
 }
 
 /// Final avalanche (MurmurHash3's fmix64) so that every bit of a hash depends on every input
