@@ -1,1 +1,0 @@
-//! Redaction (placeholder; owned elsewhere).
