@@ -1,1 +1,0 @@
-//! Tokenisation and typed masking of variables.

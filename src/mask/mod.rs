@@ -1,0 +1,871 @@
+//! Tokenisation and typed masking of variables.
+//!
+//! Owns the step from a message body (`&[u8]`, header already removed, any bytes) to a
+//! [`MaskedLine`]: the line's words, and for each word a *masked form* in which the parts that
+//! are obviously variable (numbers, hex, ids, IP addresses, paths, times, ...) are replaced by
+//! the placeholder byte [`PH`]. The miner (`crate::mine`) compares masked forms; it never sees a
+//! variable's bytes unless it asks for them. This module does not decide templates, keep state
+//! or allocate per line: [`Masker::mask`] refills a caller-owned [`MaskedLine`].
+//!
+//! # Tokens
+//! A token is a whitespace-separated word. Punctuation stays inside the word's masked form, so
+//! `key=value`, `host:port`, `(id)`, `[x]` and a trailing `,` `.` `;` keep their constant part
+//! while the variable part becomes [`PH`] (`uid=0` → `uid=␚`, `(TID` stays, `0)` → `␚)`).
+//! Two multi-word values are joined into one token: a number followed by a byte-size unit
+//! (`5.2 KB`), and a written-out date with a time of day (`Fri Jun 17 07:07:00 2005`).
+//! At most `max_tokens` tokens are produced: the rest of a longer line becomes one trailing
+//! token of kind [`VarKind::Tail`], whose masked form is a single placeholder.
+//!
+//! # Masked forms
+//! A variable's masked form is one [`PH`], except that a time of day keeps its colons
+//! (`07:07:00` → `␚:␚:␚`) and an address with a port keeps the colon (`10.0.0.1:80` → `␚:␚`),
+//! because templates are written that way by convention. A word that already contains the
+//! placeholder byte is masked whole, so a raw byte can never pose as a placeholder.
+
+pub(crate) mod scan;
+
+use scan::{
+    CLASS, F_AT, F_BSLASH, F_COLON, F_DASH, F_DIGIT, F_DOT, F_EQ, F_NONHEX, F_OTHER, F_PH, F_SLASH,
+    F_UNDER, F_WS, WS,
+};
+
+/// The placeholder byte that stands for a variable part in a masked form. It is the ASCII
+/// "substitute" control character, which text logs practically never contain (and a word that
+/// does contain it is masked whole).
+pub const PH: u8 = 0x1A;
+
+/// Default cap on tokens per line: long enough for any message a person reads, short enough
+/// that a pathological line (a dump of ten thousand ids) cannot slow the miner down.
+pub const DEFAULT_MAX_TOKENS: usize = 512;
+
+/// What kind of variable a token holds (its first variable part), or [`VarKind::Const`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum VarKind {
+    /// No variable part: the word is constant text.
+    Const,
+    /// Decimal integer, possibly signed.
+    Num,
+    /// Decimal number with a fraction, or a dotted version (`1.4.1`).
+    Float,
+    /// Hexadecimal value (`0x1f`, or a bare run of at least six hex digits with a digit and a letter).
+    Hex,
+    /// UUID (8-4-4-4-12 hex digits).
+    Uuid,
+    /// IPv4 address, optionally with `:port`, or a `host:port` pair.
+    Ip,
+    /// Host name carrying a number, or `host/address` (Java's socket address).
+    Host,
+    /// IPv6 address.
+    Ipv6,
+    /// MAC-style hardware address.
+    Mac,
+    /// URL (`scheme://...`).
+    Url,
+    /// File system path.
+    Path,
+    /// E-mail address.
+    Email,
+    /// Number with a time unit (`12ms`, `3s`).
+    Duration,
+    /// Number with a size unit (`3.2MB`, `5.2 KB`).
+    Size,
+    /// Calendar date.
+    Date,
+    /// Time of day, or a date with a time.
+    Time,
+    /// Identifier mixing letters and digits (`blk_-1234`, `attempt_1445144423722_0020_m_000001_0`).
+    Id,
+    /// The rest of a line cut at `max_tokens`.
+    Tail,
+    /// Any other variable (a word containing the placeholder byte).
+    Other,
+}
+
+impl VarKind {
+    /// The typed mask name, for displays that want `<IP>` instead of `<*>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            VarKind::Const => "CONST",
+            VarKind::Num => "NUM",
+            VarKind::Float => "FLOAT",
+            VarKind::Hex => "HEX",
+            VarKind::Uuid => "UUID",
+            VarKind::Ip => "IP",
+            VarKind::Host => "HOST",
+            VarKind::Ipv6 => "IPV6",
+            VarKind::Mac => "MAC",
+            VarKind::Url => "URL",
+            VarKind::Path => "PATH",
+            VarKind::Email => "EMAIL",
+            VarKind::Duration => "DURATION",
+            VarKind::Size => "SIZE",
+            VarKind::Date => "DATE",
+            VarKind::Time => "TIME",
+            VarKind::Id => "ID",
+            VarKind::Tail => "TAIL",
+            VarKind::Other => "VAR",
+        }
+    }
+}
+
+/// One token of a masked line: where its raw bytes are in the line, where its masked form is
+/// in the [`MaskedLine`]'s buffer, its kind and the hash of its masked form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    raw_start: u32,
+    raw_end: u32,
+    m_start: u32,
+    m_end: u32,
+    kind: VarKind,
+    hash: u64,
+}
+
+impl Token {
+    /// Byte range of the token in the line.
+    pub fn raw_range(&self) -> std::ops::Range<usize> {
+        self.raw_start as usize..self.raw_end as usize
+    }
+    /// Kind of the token's first variable part, or [`VarKind::Const`].
+    pub fn kind(&self) -> VarKind {
+        self.kind
+    }
+    /// Whether the masked form holds a placeholder.
+    pub fn has_var(&self) -> bool {
+        self.kind != VarKind::Const
+    }
+    /// Hash of the masked form (stable across runs and platforms; not avalanched, so mix it
+    /// before using it as a table key on its own).
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A line split into tokens with their masked forms. Reused across lines: [`Masker::mask`]
+/// clears and refills it, so steady-state masking does not allocate.
+#[derive(Debug, Default, Clone)]
+pub struct MaskedLine {
+    tokens: Vec<Token>,
+    masked: Vec<u8>,
+    truncated: bool,
+}
+
+impl MaskedLine {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The tokens, in line order.
+    pub fn tokens(&self) -> &[Token] {
+        &self.tokens
+    }
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+    /// Whether the line had no token (empty or only whitespace).
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+    /// Masked form of token `i`.
+    pub fn masked(&self, i: usize) -> &[u8] {
+        let t = &self.tokens[i];
+        &self.masked[t.m_start as usize..t.m_end as usize]
+    }
+    /// Raw bytes of token `i` in `line` (the line that was masked into this buffer).
+    pub fn raw<'l>(&self, line: &'l [u8], i: usize) -> &'l [u8] {
+        line.get(self.tokens[i].raw_range()).unwrap_or_default()
+    }
+    /// Whether the line was cut at the token cap (its last token is a [`VarKind::Tail`]).
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+    /// Hash of the whole masked line (token count and every masked form).
+    pub fn skeleton_hash(&self) -> u64 {
+        let mut h = fx_add(0, self.tokens.len() as u64);
+        for t in &self.tokens {
+            h = fx_add(h, t.hash);
+        }
+        fmix(h)
+    }
+    /// The masked line as text, placeholders written as `<*>` (for tests and debugging).
+    pub fn display(&self) -> String {
+        let mut s = String::new();
+        for i in 0..self.len() {
+            if i > 0 {
+                s.push(' ');
+            }
+            for chunk in self.masked(i).split(|&b| b == PH).enumerate() {
+                if chunk.0 > 0 {
+                    s.push_str("<*>");
+                }
+                s.push_str(&String::from_utf8_lossy(chunk.1));
+            }
+        }
+        s
+    }
+}
+
+/// Splits lines into tokens and masks obvious variables. Cheap to create and `Copy`.
+#[derive(Debug, Clone, Copy)]
+pub struct Masker {
+    max_tokens: usize,
+}
+
+impl Default for Masker {
+    fn default() -> Self {
+        Masker {
+            max_tokens: DEFAULT_MAX_TOKENS,
+        }
+    }
+}
+
+impl Masker {
+    /// A masker producing at most `max_tokens` tokens per line (at least 1).
+    pub fn new(max_tokens: usize) -> Self {
+        Masker {
+            max_tokens: max_tokens.max(1),
+        }
+    }
+
+    /// Tokenise and mask `line` into `out` (cleared first). Bytes past 4 GiB are ignored
+    /// (offsets are 32-bit; the input stage caps lines far below that).
+    pub fn mask(&self, line: &[u8], out: &mut MaskedLine) {
+        let line = &line[..line.len().min(u32::MAX as usize)];
+        out.tokens.clear();
+        out.masked.clear();
+        out.truncated = false;
+        let n = line.len();
+        let mut i = 0;
+        loop {
+            while i < n && CLASS[line[i] as usize] & WS != 0 {
+                i += 1;
+            }
+            if i >= n {
+                break;
+            }
+            let start = i;
+            let m_start = out.masked.len();
+            if out.tokens.len() + 1 >= self.max_tokens {
+                let mut end = n;
+                while end > start && CLASS[line[end - 1] as usize] & WS != 0 {
+                    end -= 1;
+                }
+                out.masked.push(PH);
+                push(out, start, end, m_start, VarKind::Tail);
+                out.truncated = true;
+                break;
+            }
+            let mut f = 0u16;
+            while i < n {
+                let c = scan::FEATURE[line[i] as usize];
+                if c & F_WS != 0 {
+                    break;
+                }
+                f |= c;
+                i += 1;
+            }
+            let word = &line[start..i];
+            let wl = i - start;
+            if (3..=9).contains(&wl) && line[start].is_ascii_alphabetic() {
+                if let Some((end, parts, trail)) = datetime_phrase(line, start, i) {
+                    write_time_mask(&mut out.masked, parts);
+                    out.masked.extend_from_slice(&line[end - trail..end]);
+                    push(out, start, end, m_start, VarKind::Time);
+                    i = end;
+                    continue;
+                }
+            }
+            if let Some((end, trail)) = if word[0].is_ascii_digit() {
+                spaced_size(line, word, i)
+            } else {
+                None
+            } {
+                out.masked.push(PH);
+                out.masked.extend_from_slice(&line[end - trail..end]);
+                push(out, start, end, m_start, VarKind::Size);
+                i = end;
+                continue;
+            }
+            let kind = mask_word(word, f, &mut out.masked);
+            push(out, start, i, m_start, kind);
+        }
+    }
+}
+
+fn push(out: &mut MaskedLine, start: usize, end: usize, m_start: usize, kind: VarKind) {
+    let m_end = out.masked.len();
+    let hash = hash_bytes(&out.masked[m_start..m_end]);
+    out.tokens.push(Token {
+        raw_start: start as u32,
+        raw_end: end as u32,
+        m_start: m_start as u32,
+        m_end: m_end as u32,
+        kind,
+        hash,
+    });
+}
+
+fn write_time_mask(out: &mut Vec<u8>, parts: usize) {
+    out.push(PH);
+    for _ in 1..parts {
+        out.push(b':');
+        out.push(PH);
+    }
+}
+
+/// Bytes that open a bracketed or quoted word; kept as constant text.
+fn is_opener(b: u8) -> bool {
+    matches!(b, b'(' | b'[' | b'{' | b'<' | b'\'' | b'"' | b'`')
+}
+
+/// Bytes that close a word or end a clause; kept as constant text.
+fn is_closer(b: u8) -> bool {
+    matches!(
+        b,
+        b')' | b']' | b'}' | b'>' | b'\'' | b'"' | b'`' | b',' | b';' | b':' | b'.' | b'!' | b'?'
+    )
+}
+
+/// Number of trailing closer bytes of `w`, not counting `.` when `keep_dot` (paths may end in
+/// a dot that belongs to a file name).
+fn trailing_closers(w: &[u8], keep_dot: bool) -> usize {
+    let mut t = 0;
+    while t < w.len() {
+        let b = w[w.len() - 1 - t];
+        if !is_closer(b) || (keep_dot && b == b'.') {
+            break;
+        }
+        t += 1;
+    }
+    t
+}
+
+/// Next word after position `i` (skipping whitespace): its start and end.
+fn next_word(line: &[u8], mut i: usize) -> Option<(usize, usize)> {
+    let n = line.len();
+    while i < n && CLASS[line[i] as usize] & WS != 0 {
+        i += 1;
+    }
+    if i >= n {
+        return None;
+    }
+    let s = i;
+    while i < n && CLASS[line[i] as usize] & WS == 0 {
+        i += 1;
+    }
+    Some((s, i))
+}
+
+/// A number word followed by a byte-size unit word (`5.2 KB,`): the end of the pair and the
+/// length of the trailing punctuation after the unit.
+fn spaced_size(line: &[u8], word: &[u8], end: usize) -> Option<(usize, usize)> {
+    if word.is_empty() || !word[0].is_ascii_digit() || scan::number(word) != word.len() {
+        return None;
+    }
+    let (s, e) = next_word(line, end)?;
+    let w = &line[s..e];
+    let t = trailing_closers(w, false);
+    if scan::is_spaced_size_unit(&w[..w.len() - t]) {
+        Some((e, t))
+    } else {
+        None
+    }
+}
+
+/// A written-out date with a time: `[Day] Mon DD hh:mm[:ss] [YYYY]`, starting at the word
+/// `first_start..first_end`. Returns the end of the phrase, the number of time parts and the
+/// length of trailing punctuation kept as text.
+fn datetime_phrase(
+    line: &[u8],
+    first_start: usize,
+    first_end: usize,
+) -> Option<(usize, usize, usize)> {
+    let first = &line[first_start..first_end];
+    let b0 = *first.first()?;
+    if !b0.is_ascii_alphabetic() {
+        return None;
+    }
+    let (mut ws, mut we) = (first_start, first_end);
+    if scan::is_day(first) {
+        let (s, e) = next_word(line, we)?;
+        ws = s;
+        we = e;
+    }
+    if !scan::is_month(&line[ws..we]) {
+        return None;
+    }
+    let (ds, de) = next_word(line, we)?;
+    let day = &line[ds..de];
+    if day.is_empty() || day.len() > 2 || !day.iter().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (ts, te) = next_word(line, de)?;
+    let tw = &line[ts..te];
+    let t = trailing_closers(tw, false);
+    let (tl, parts) = scan::time(tw);
+    if tl == 0 || tl != tw.len() - t {
+        return None;
+    }
+    let mut end = te;
+    let mut trail = t;
+    if t == 0 {
+        if let Some((ys, ye)) = next_word(line, te) {
+            let yw = &line[ys..ye];
+            let yt = trailing_closers(yw, false);
+            if yw.len() - yt == 4 && yw[..4].iter().all(|b| b.is_ascii_digit()) {
+                end = ye;
+                trail = yt;
+            }
+        }
+    }
+    Some((end, parts, trail))
+}
+
+/// Mask one whitespace-free word with feature bits `f` into `out`; returns the kind of its
+/// first variable part.
+fn mask_word(w: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
+    if f & (F_DIGIT | F_SLASH | F_AT | F_BSLASH | F_PH) == 0 {
+        out.extend_from_slice(w);
+        return VarKind::Const;
+    }
+    if f & F_PH != 0 {
+        out.push(PH);
+        return VarKind::Other;
+    }
+    let mut s = 0;
+    while s < w.len() && is_opener(w[s]) {
+        s += 1;
+    }
+    out.extend_from_slice(&w[..s]);
+    let rest = &w[s..];
+    let is_pathish = scan::path_start(rest)
+        || (f & F_COLON != 0 && f & F_SLASH != 0 && scan::url_scheme(rest) > 0);
+    let t = trailing_closers(rest, is_pathish);
+    let core = &rest[..rest.len() - t];
+    let cf = if s == 0 && t == 0 {
+        f
+    } else {
+        scan::features(core)
+    };
+    let kind = mask_core_f(core, cf, out);
+    out.extend_from_slice(&rest[rest.len() - t..]);
+    kind
+}
+
+/// Mask a word stripped of leading openers and trailing closers.
+fn mask_core(core: &[u8], out: &mut Vec<u8>) -> VarKind {
+    mask_core_f(core, scan::features(core), out)
+}
+
+/// [`mask_core`] with the feature bits of `core` already known.
+fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
+    let len = core.len();
+    if len == 0 {
+        return VarKind::Const;
+    }
+    if f & (F_DIGIT | F_SLASH | F_AT | F_BSLASH) == 0 {
+        out.extend_from_slice(core);
+        return VarKind::Const;
+    }
+    let first = core[0];
+    let digit_first = first.is_ascii_digit();
+    let sch = if f & F_COLON != 0 && f & F_SLASH != 0 {
+        scan::url_scheme(core)
+    } else {
+        0
+    };
+    if sch > 0 {
+        out.extend_from_slice(&core[..sch]);
+        if sch < len {
+            // `scheme://host:port` keeps its port apart, as an address does.
+            let rest = &core[sch..];
+            if let Some(c) = rest.iter().rposition(|&b| b == b':') {
+                let port = &rest[c + 1..];
+                if c > 0
+                    && !port.is_empty()
+                    && scan::digits(port) == port.len()
+                    && rest[..c]
+                        .iter()
+                        .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+                {
+                    out.extend_from_slice(&[PH, b':', PH]);
+                    return VarKind::Url;
+                }
+            }
+            out.push(PH);
+            return VarKind::Url;
+        }
+        return VarKind::Const;
+    }
+    if scan::path_start(core) {
+        // `/10.0.0.1:80` is an address written after a slash, not a path.
+        if core[0] == b'/' {
+            let ip = scan::ipv4(&core[1..]);
+            if ip > 0 && (1 + ip == len || core[1 + ip] == b':') {
+                out.push(b'/');
+                return mask_core(&core[1..], out);
+            }
+        }
+        out.push(PH);
+        return VarKind::Path;
+    }
+    if len == 36 && f & F_DASH != 0 && scan::uuid(core) == len {
+        out.push(PH);
+        return VarKind::Uuid;
+    }
+    if len >= 17 && f & (F_COLON | F_DASH) != 0 && f & F_NONHEX == 0 && scan::mac(core) == len {
+        out.push(PH);
+        return VarKind::Mac;
+    }
+    let ip = if digit_first && f & F_DOT != 0 {
+        scan::ipv4(core)
+    } else {
+        0
+    };
+    if ip > 0 {
+        if ip == len {
+            out.push(PH);
+            return VarKind::Ip;
+        }
+        if core[ip] == b':' && ip + 1 < len && scan::digits(&core[ip + 1..]) == len - ip - 1 {
+            out.extend_from_slice(&[PH, b':', PH]);
+            return VarKind::Ip;
+        }
+    }
+    if f & F_COLON != 0 && f & (F_NONHEX | F_DOT | F_OTHER) == 0 && scan::ipv6(core) == len {
+        out.push(PH);
+        return VarKind::Ipv6;
+    }
+    let d = if digit_first && f & (F_DASH | F_SLASH | F_DOT) != 0 {
+        scan::date(core)
+    } else {
+        0
+    };
+    if d > 0 {
+        if d == len {
+            out.push(PH);
+            return VarKind::Date;
+        }
+        if matches!(core[d], b'T' | b'-' | b'_') {
+            let (tl, parts) = scan::time(&core[d + 1..]);
+            let rest = len - d - 1;
+            if tl > 0 && (tl == rest || (tl + 1 == rest && core[len - 1] == b'Z')) {
+                write_time_mask(out, parts);
+                return VarKind::Time;
+            }
+        }
+    }
+    let (tl, parts) = if digit_first && f & F_COLON != 0 {
+        scan::time(core)
+    } else {
+        (0, 0)
+    };
+    if tl == len {
+        write_time_mask(out, parts);
+        return VarKind::Time;
+    }
+    if first == b'0' && scan::hex_prefixed(core) == len {
+        out.push(PH);
+        return VarKind::Hex;
+    }
+    let num = if digit_first || first == b'-' || first == b'+' {
+        scan::number(core)
+    } else {
+        0
+    };
+    if num == len {
+        out.push(PH);
+        return if core.contains(&b'.') || core.contains(&b'e') {
+            VarKind::Float
+        } else {
+            VarKind::Num
+        };
+    }
+    if num > 0 && core[num..].iter().all(|b| b.is_ascii_alphabetic()) {
+        out.push(PH);
+        return scan::unit_kind(&core[num..]).unwrap_or(VarKind::Id);
+    }
+    if len >= scan::MIN_BARE_HEX
+        && f & (F_NONHEX | F_OTHER | F_DOT | F_COLON | F_DASH | F_SLASH | F_AT | F_EQ | F_UNDER)
+            == 0
+        && scan::hex_bare(core) == len
+    {
+        out.push(PH);
+        return VarKind::Hex;
+    }
+    if f & F_AT != 0 && scan::email(core) == len {
+        out.push(PH);
+        return VarKind::Email;
+    }
+    if (first == b'v' || first == b'V')
+        && len > 3
+        && scan::number(&core[1..]) == len - 1
+        && core.contains(&b'.')
+    {
+        out.push(PH);
+        return VarKind::Float;
+    }
+    if f & F_DOT != 0
+        && f & F_DIGIT != 0
+        && f & (F_OTHER | F_SLASH | F_AT | F_EQ | F_UNDER | F_COLON) == 0
+        && is_numbered_host(core)
+    {
+        out.push(PH);
+        return VarKind::Host;
+    }
+    // `host/10.0.0.1:80`, the way Java prints a socket address.
+    if let Some(sl) = if f & F_SLASH != 0 && f & F_DOT != 0 {
+        core.iter().position(|&b| b == b'/')
+    } else {
+        None
+    } {
+        let rest = &core[sl + 1..];
+        let ip = scan::ipv4(rest);
+        if ip > 0 && is_hostish(&core[..sl]) {
+            if ip == rest.len() {
+                out.extend_from_slice(&[PH, b'/', PH]);
+                return VarKind::Host;
+            }
+            if rest[ip] == b':'
+                && ip + 1 < rest.len()
+                && scan::digits(&rest[ip + 1..]) == rest.len() - ip - 1
+            {
+                out.extend_from_slice(&[PH, b'/', PH, b':', PH]);
+                return VarKind::Host;
+            }
+        }
+    }
+    if let Some(eq) = if f & F_EQ != 0 {
+        core.iter().position(|&b| b == b'=')
+    } else {
+        None
+    } {
+        if eq > 0 {
+            out.extend_from_slice(&core[..=eq]);
+            return mask_value(&core[eq + 1..], out);
+        }
+    }
+    if let Some(c) = if f & F_COLON != 0 {
+        core.iter().position(|&b| b == b':')
+    } else {
+        None
+    } {
+        let key = &core[..c];
+        if c > 0
+            && key
+                .iter()
+                .all(|&b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-'))
+        {
+            out.extend_from_slice(&core[..=c]);
+            return mask_value(&core[c + 1..], out);
+        }
+        // host:port where the host is a dotted or dashed name.
+        let port = &core[c + 1..];
+        if c > 0
+            && !port.is_empty()
+            && scan::digits(port) == port.len()
+            && key
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            && key.iter().any(|&b| b == b'.' || b == b'-')
+        {
+            out.extend_from_slice(&[PH, b':', PH]);
+            return VarKind::Ip;
+        }
+    }
+    if f & F_UNDER != 0
+        && f & F_DIGIT != 0
+        && f & (F_OTHER | F_DOT | F_COLON | F_SLASH | F_AT | F_EQ) == 0
+    {
+        out.push(PH);
+        return VarKind::Id;
+    }
+    mask_compound(core, out)
+}
+
+/// Mask the value part of `key=value` / `key:value` (may be empty, may hold closers).
+fn mask_value(v: &[u8], out: &mut Vec<u8>) -> VarKind {
+    if v.is_empty() {
+        return VarKind::Const;
+    }
+    let mut s = 0;
+    while s < v.len() && is_opener(v[s]) {
+        s += 1;
+    }
+    out.extend_from_slice(&v[..s]);
+    let rest = &v[s..];
+    let is_pathish = scan::path_start(rest) || scan::url_scheme(rest) > 0;
+    let t = trailing_closers(rest, is_pathish);
+    let kind = mask_core(&rest[..rest.len() - t], out);
+    out.extend_from_slice(&rest[rest.len() - t..]);
+    kind
+}
+
+/// Whether a segment of letters and digits is a variable: numbers, long hex, a digit followed
+/// by letters (`0T00`, `2kSOSP`), or a name carrying three or more digits (`bglio559`), while
+/// names with a short number (`ssh2`, `eth0`, `U11`) are kept as text.
+fn segment_is_var(seg: &[u8]) -> bool {
+    let first = seg[0];
+    if first.is_ascii_digit() || first == b'-' {
+        return true;
+    }
+    if scan::hex_bare(seg) == seg.len() {
+        return true;
+    }
+    let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
+    let letters = seg.len() - digits;
+    digits >= 5 || (digits >= 3 && letters >= 2)
+}
+
+/// A host name carrying a number: at least three dot-separated labels of letters, digits and
+/// `-`, a digit somewhere, and a last label of 2-6 lowercase letters like a top-level domain
+/// (`MSRA-SA-39.fareast.corp.example.com`, `5.36.59.76.dynamic-dsl.example.net`). Dotted names
+/// without digits are left alone: they are mostly class or property names.
+fn is_numbered_host(core: &[u8]) -> bool {
+    let mut labels = 0;
+    let mut digit = false;
+    for label in core.split(|&b| b == b'.') {
+        if label.is_empty()
+            || !label
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return false;
+        }
+        digit |= label.iter().any(|b| b.is_ascii_digit());
+        labels += 1;
+    }
+    let last = core.rsplit(|&b| b == b'.').next().unwrap_or_default();
+    labels >= 3
+        && digit
+        && (2..=6).contains(&last.len())
+        && last.iter().all(|b| b.is_ascii_lowercase())
+}
+
+/// A host name: letters, digits, `.` and `-`, with at least one letter.
+fn is_hostish(b: &[u8]) -> bool {
+    !b.is_empty()
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-')
+        && b.iter().any(|c| c.is_ascii_alphabetic())
+}
+
+/// Mask a word made of several segments joined by punctuation (`node-129`, `core.2275`,
+/// `mice.c(1766`): variable segments become placeholders, and `␚.␚` / `␚␚` collapse to one.
+fn mask_compound(core: &[u8], out: &mut Vec<u8>) -> VarKind {
+    let start = out.len();
+    let mut kind = VarKind::Const;
+    let mut i = 0;
+    let n = core.len();
+    while i < n {
+        let b = core[i];
+        let neg = b == b'-'
+            && i + 1 < n
+            && core[i + 1].is_ascii_digit()
+            && (i == 0 || !scan::is_word(core[i - 1]) || core[i - 1] == b'_');
+        if scan::is_word(b) || neg {
+            let s = i;
+            i += 1;
+            while i < n && scan::is_word(core[i]) {
+                i += 1;
+            }
+            let seg = &core[s..i];
+            if segment_is_var(seg) {
+                if kind == VarKind::Const {
+                    kind = if seg.iter().all(|b| b.is_ascii_digit() || *b == b'-') {
+                        VarKind::Num
+                    } else {
+                        VarKind::Id
+                    };
+                }
+                out.push(PH);
+            } else {
+                out.extend_from_slice(seg);
+            }
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    if kind != VarKind::Const {
+        collapse_placeholders(out, start);
+    }
+    kind
+}
+
+/// Collapse `␚.␚` and `␚␚` runs in `buf[start..]` into a single placeholder.
+fn collapse_placeholders(buf: &mut Vec<u8>, start: usize) {
+    let mut w = start;
+    let mut r = start;
+    while r < buf.len() {
+        let b = buf[r];
+        if b == PH && w > start && buf[w - 1] == PH {
+            r += 1;
+            continue;
+        }
+        if b == b'.' && w > start && buf[w - 1] == PH && r + 1 < buf.len() && buf[r + 1] == PH {
+            r += 2;
+            continue;
+        }
+        buf[w] = b;
+        w += 1;
+        r += 1;
+    }
+    buf.truncate(w);
+}
+
+/// Multiplier of the Fx hash (the 64-bit constant used by rustc's FxHasher).
+const FX_K: u64 = 0x517c_c1b7_2722_0a95;
+
+/// One Fx hashing step.
+#[inline]
+pub(crate) fn fx_add(h: u64, w: u64) -> u64 {
+    (h.rotate_left(5) ^ w).wrapping_mul(FX_K)
+}
+
+/// Fx hash of a byte string, eight bytes at a time; the length is mixed in last.
+#[inline]
+pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h = 0u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        h = fx_add(h, u64::from_le_bytes(a));
+    }
+    let r = chunks.remainder();
+    if !r.is_empty() {
+        h = fx_add(h, load_tail(r));
+    }
+    fx_add(h, b.len() as u64)
+}
+
+/// The last 1-7 bytes of a string as one number without a byte-by-byte copy: two
+/// overlapping 4-byte reads cover 4-7 bytes, and first, middle and last byte cover 1-3
+/// (the length, mixed in separately, tells the cases apart).
+#[inline]
+fn load_tail(r: &[u8]) -> u64 {
+    let n = r.len();
+    if n >= 4 {
+        let lo = u32::from_le_bytes([r[0], r[1], r[2], r[3]]);
+        let hi = u32::from_le_bytes([r[n - 4], r[n - 3], r[n - 2], r[n - 1]]);
+        u64::from(lo) | (u64::from(hi) << 32)
+    } else {
+        u64::from(r[0]) | (u64::from(r[n / 2]) << 8) | (u64::from(r[n - 1]) << 16)
+    }
+}
+
+/// Final avalanche (MurmurHash3's fmix64) so that every bit of a hash depends on every input
+/// bit; the Fx steps alone leave the low bits weak, and hash tables index by low bits.
+#[inline]
+pub(crate) fn fmix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+#[cfg(test)]
+mod tests;
