@@ -194,13 +194,18 @@ fn skip_brackets(b: &[u8], mut p: usize) -> (usize, Option<&[u8]>) {
 }
 
 impl Fields {
-    /// Reads the fields after position `p`; returns where the message starts.
-    fn apply<'a>(&self, b: &'a [u8], p: usize, head: &mut Head<'a>) -> usize {
+    /// Reads the fields after position `p`; returns where the message starts. When `strict`,
+    /// a line without a level exactly at `level_at` does not have these fields (`None`).
+    fn apply<'a>(&self, b: &'a [u8], p: usize, head: &mut Head<'a>, strict: bool) -> Option<usize> {
         let mut p = skip_sep(b, p);
         if let Some(j) = self.level_at {
-            if let Some((_, _, l, e)) = find_level(b, p, usize::from(j), self.letters) {
-                head.level = Some(l);
-                p = skip_ws(b, e);
+            match find_level(b, p, usize::from(j), self.letters) {
+                Some((at, _, l, e)) if !strict || at == usize::from(j) => {
+                    head.level = Some(l);
+                    p = skip_ws(b, e);
+                }
+                _ if strict => return None,
+                _ => {}
             }
         }
         let mut last_bracket = None;
@@ -210,7 +215,7 @@ impl Fields {
         if self.comp {
             if let Some((c, m)) = component(b, p) {
                 head.component = Some(c);
-                return m;
+                return Some(m);
             }
         }
         if last_bracket.is_some() {
@@ -219,7 +224,7 @@ impl Fields {
         if self.dash && is_dash(b, p) {
             p = skip_ws(b, p + 1);
         }
-        p
+        Some(p)
     }
 
     fn describe(&self, s: &mut String) {
@@ -372,30 +377,24 @@ impl Columnar {
         let end = self.tail_start(b, start, end);
         let mut head = Head::default();
         let m = match &self.tail {
-            Tail::Fields(f) => f.apply(b, end, &mut head),
-            Tail::Syslog(f) => match syslog_tag(b, end, false) {
-                Some((c, m)) => {
-                    head.component = Some(c);
-                    f.apply(b, m, &mut head)
+            Tail::Fields(f) => f.apply(b, end, &mut head, true)?,
+            Tail::Syslog(f) => {
+                let (c, m) = syslog_tag(b, end, false)?;
+                head.component = Some(c);
+                f.apply(b, m, &mut head, false)?
+            }
+            Tail::Access => {
+                let (l, m) = access(b, end)?;
+                head.level = Some(l);
+                m
+            }
+            Tail::Cri(inner) => {
+                let m = cri(b, end)?;
+                if let Some(r) = inner.as_ref().and_then(|f| f.parse(&b[m..], &self.cfg)) {
+                    return Some(Record { ts: Some(ts), ..r });
                 }
-                None => skip_ws(b, token_end(b, skip_ws(b, end))),
-            },
-            Tail::Access => match access(b, end) {
-                Some((l, m)) => {
-                    head.level = Some(l);
-                    m
-                }
-                None => skip_sep(b, end),
-            },
-            Tail::Cri(inner) => match cri(b, end) {
-                Some(m) => {
-                    if let Some(r) = inner.as_ref().and_then(|f| f.parse(&b[m..], &self.cfg)) {
-                        return Some(Record { ts: Some(ts), ..r });
-                    }
-                    m
-                }
-                None => skip_sep(b, end),
-            },
+                m
+            }
         };
         Some(Record {
             ts: Some(ts),
@@ -522,8 +521,10 @@ fn offset_mode(diffs: &[i64]) -> Option<i64> {
     majority(best.1, diffs.len()).then_some(best.0)
 }
 
-/// Learns a column header from `lines`: the most common timestamp position, then its tail.
-/// Returns it with the number of lines it parses, or `None` if no line has a timestamp.
+/// Learns a column header from `lines`: for each timestamp position (column, shape), the
+/// largest group of lines sharing a tail kind; the position and group covering the most lines
+/// win. Returns the format with the number of lines it parses, or `None` if no line has a
+/// timestamp.
 pub(crate) fn learn(lines: &[&[u8]], base: &TimeCfg, allow_cri: bool) -> Option<(Columnar, usize)> {
     let cfg = TimeCfg {
         day_order: learn_day_order(lines),
@@ -555,21 +556,44 @@ pub(crate) fn learn(lines: &[&[u8]], base: &TimeCfg, allow_cri: bool) -> Option<
         }
     }
     let rank = |f: Family| Family::ALL.iter().position(|&x| x == f);
-    // Most lines; ties go to the lower column, the earlier family, unbracketed, with PRI.
-    let &((has_pri, ts), _) = hist.iter().max_by(|(ka, na), (kb, nb)| {
-        na.cmp(nb)
-            .then_with(|| kb.1.col.cmp(&ka.1.col))
-            .then_with(|| rank(kb.1.family).cmp(&rank(ka.1.family)))
-            .then_with(|| kb.1.bracket.cmp(&ka.1.bracket))
-            .then_with(|| ka.0.cmp(&kb.0))
-    })?;
+    // Most lines first; ties go to the lower column, the earlier family, unbracketed, with PRI.
+    hist.sort_by(|(ka, na), (kb, nb)| {
+        nb.cmp(na)
+            .then_with(|| ka.1.col.cmp(&kb.1.col))
+            .then_with(|| rank(ka.1.family).cmp(&rank(kb.1.family)))
+            .then_with(|| ka.1.bracket.cmp(&kb.1.bracket))
+            .then_with(|| kb.0.cmp(&ka.0))
+    });
+    let mut best: Option<(Columnar, usize)> = None;
+    for &((has_pri, ts), n) in &hist {
+        if best.as_ref().is_some_and(|b| b.1 >= n) {
+            break;
+        }
+        if let Some((c, k)) = learn_at(lines, &hist, &cfg, has_pri, ts, allow_cri) {
+            if best.as_ref().is_none_or(|b| k > b.1) {
+                best = Some((c, k));
+            }
+        }
+    }
+    best
+}
+
+/// Learns the format with the primary timestamp at `ts`.
+fn learn_at(
+    lines: &[&[u8]],
+    hist: &[((bool, TsCol), usize)],
+    cfg: &TimeCfg,
+    has_pri: bool,
+    ts: TsCol,
+    allow_cri: bool,
+) -> Option<(Columnar, usize)> {
     let mut c = Columnar {
         pri: has_pri,
         ts,
         anchor: None,
         anchor_offset_ms: None,
         tail: Tail::Fields(Fields::default()),
-        cfg,
+        cfg: *cfg,
     };
     let start_of = |l: &[u8]| {
         if has_pri {
@@ -583,7 +607,7 @@ pub(crate) fn learn(lines: &[&[u8]], base: &TimeCfg, allow_cri: bool) -> Option<
         .filter_map(|&l| {
             let start = start_of(l);
             let p = nth_token(l, start, usize::from(ts.col))?;
-            let (t, e) = time::parse_family(ts.family, ts.bracket, l, p, &cfg)?;
+            let (t, e) = time::parse_family(ts.family, ts.bracket, l, p, cfg)?;
             Some((l, start, t, e))
         })
         .collect();
@@ -591,7 +615,7 @@ pub(crate) fn learn(lines: &[&[u8]], base: &TimeCfg, allow_cri: bool) -> Option<
         return None;
     }
     let mut anchor: Option<(TsCol, Vec<i64>)> = None;
-    for &((hp, a), _) in &hist {
+    for &((hp, a), _) in hist {
         if hp != has_pri || a.col <= ts.col || anchor.as_ref().is_some_and(|(b, _)| b.col >= a.col)
         {
             continue;
@@ -600,7 +624,7 @@ pub(crate) fn learn(lines: &[&[u8]], base: &TimeCfg, allow_cri: bool) -> Option<
             .iter()
             .filter_map(|&(l, start, t, e)| {
                 let q = nth_token(l, start, usize::from(a.col)).filter(|&q| q >= e)?;
-                let (at, _) = time::parse_family(a.family, a.bracket, l, q, &cfg)?;
+                let (at, _) = time::parse_family(a.family, a.bracket, l, q, cfg)?;
                 Some(t.0 - at.0)
             })
             .collect();
@@ -616,18 +640,26 @@ pub(crate) fn learn(lines: &[&[u8]], base: &TimeCfg, allow_cri: bool) -> Option<
         .iter()
         .map(|&(l, start, _, e)| (l, c.tail_start(l, start, e)))
         .collect();
-    c.tail = learn_tail(&tails, &cfg, allow_cri);
-    Some((c, parsed.len()))
+    let (tail, n) = learn_tail(&tails, cfg, allow_cri);
+    c.tail = tail;
+    Some((c, n))
 }
 
 fn count(texts: &[(&[u8], usize)], f: impl Fn(&[u8], usize) -> bool) -> usize {
     texts.iter().filter(|&&(b, p)| f(b, p)).count()
 }
 
-/// Learns the tail from each line's text after its timestamp.
-fn learn_tail(texts: &[(&[u8], usize)], cfg: &TimeCfg, allow_cri: bool) -> Tail {
+/// Learns the tail from each line's text after its timestamp: the tail kind most lines share
+/// (a level at a fixed column, a syslog tag, an access request, a CRI prefix), if a majority
+/// share one, else a tail without a level. Returns it with the number of lines it parses.
+fn learn_tail(texts: &[(&[u8], usize)], cfg: &TimeCfg, allow_cri: bool) -> (Tail, usize) {
     let n = texts.len();
-    if allow_cri && majority(count(texts, |b, p| cri(b, p).is_some()), n) {
+    let cri_n = if allow_cri {
+        count(texts, |b, p| cri(b, p).is_some())
+    } else {
+        0
+    };
+    if majority(cri_n, n) {
         let msgs: Vec<&[u8]> = texts
             .iter()
             .filter_map(|&(b, p)| cri(b, p).map(|m| &b[m..]))
@@ -636,10 +668,11 @@ fn learn_tail(texts: &[(&[u8], usize)], cfg: &TimeCfg, allow_cri: bool) -> Tail 
         let inner = super::best_format(&msgs, cfg, false)
             .filter(|(_, k)| majority(*k, msgs.len()))
             .map(|(f, _)| Box::new(f));
-        return Tail::Cri(inner);
+        return (Tail::Cri(inner), cri_n);
     }
-    if majority(count(texts, |b, p| access(b, p).is_some()), n) {
-        return Tail::Access;
+    let access_n = count(texts, |b, p| access(b, p).is_some());
+    if majority(access_n, n) {
+        return (Tail::Access, access_n);
     }
     let mut at = [0usize; MAX_LEVEL_SKIP + 1];
     let mut letters = [0usize; MAX_LEVEL_SKIP + 1];
@@ -661,22 +694,28 @@ fn learn_tail(texts: &[(&[u8], usize)], cfg: &TimeCfg, allow_cri: bool) -> Tail 
             letters: letters[j] > 0,
             ..Fields::default()
         };
-        learn_optional(&mut f, texts);
-        Tail::Fields(f)
+        let leveled: Vec<(&[u8], usize)> = texts
+            .iter()
+            .copied()
+            .filter(|&(b, p)| f.apply(b, p, &mut Head::default(), true).is_some())
+            .collect();
+        learn_optional(&mut f, &leveled);
+        (Tail::Fields(f), leveled.len())
     } else if majority(syslog_n, n) {
         let after: Vec<(&[u8], usize)> = texts
             .iter()
             .filter_map(|&(b, p)| syslog_tag(b, p, false).map(|(_, m)| (b, m)))
             .collect();
         let leveled = count(&after, |b, m| find_level(b, m, 0, false).is_some());
-        Tail::Syslog(Fields {
+        let f = Fields {
             level_at: majority(leveled, after.len()).then_some(0),
             ..Fields::default()
-        })
+        };
+        (Tail::Syslog(f), syslog_n)
     } else {
         let mut f = Fields::default();
         learn_optional(&mut f, texts);
-        Tail::Fields(f)
+        (Tail::Fields(f), n)
     }
 }
 
@@ -690,7 +729,12 @@ fn learn_optional(f: &mut Fields, texts: &[(&[u8], usize)]) {
     };
     let mut pos: Vec<(&[u8], usize)> = texts
         .iter()
-        .map(|&(b, p)| (b, base.apply(b, p, &mut Head::default())))
+        .map(|&(b, p)| {
+            (
+                b,
+                base.apply(b, p, &mut Head::default(), false).unwrap_or(p),
+            )
+        })
         .collect();
     f.brackets = majority(
         count(&pos, |b, q| {
@@ -762,7 +806,7 @@ fn auto_tail<'a>(b: &'a [u8], p: usize, family: Family, head: &mut Head<'a>) -> 
             comp: true,
             dash: true,
         };
-        return f.apply(b, p, head);
+        return f.apply(b, p, head, false).unwrap_or(p);
     }
     if !syslog_first {
         if let Some((c, m)) = syslog_tag(b, p, true) {
@@ -774,5 +818,5 @@ fn auto_tail<'a>(b: &'a [u8], p: usize, family: Family, head: &mut Head<'a>) -> 
         dash: true,
         ..Fields::default()
     };
-    f.apply(b, p, head)
+    f.apply(b, p, head, false).unwrap_or(p)
 }
