@@ -110,21 +110,68 @@ impl Level {
     /// `severe` is java.util.logging's highest level and is used there for errors, so it maps
     /// to Error; the syslog levels above `err` (crit, alert, emerg) and panics map to Fatal.
     pub fn from_word(word: &[u8]) -> Option<Level> {
-        if word.len() < 2 || word.len() > MAX_LEVEL_WORD {
+        if word.len() < 2 || word.len() > MAX_LEVEL_WORD || !word[0].is_ascii_alphabetic() {
             return None;
         }
-        let mut buf = [0u8; MAX_LEVEL_WORD];
-        let w = &mut buf[..word.len()];
-        w.copy_from_slice(word);
-        w.make_ascii_lowercase();
-        Some(match &*w {
-            b"trace" | b"trc" | b"verbose" | b"finest" | b"finer" => Level::Trace,
-            b"debug" | b"dbg" | b"fine" => Level::Debug,
-            b"info" | b"inf" | b"information" | b"informational" | b"notice" => Level::Info,
-            b"warn" | b"wrn" | b"warning" => Level::Warn,
-            b"error" | b"err" | b"eror" | b"severe" => Level::Error,
-            b"fatal" | b"ftl" | b"crit" | b"critical" | b"alert" | b"emerg" | b"emergency"
-            | b"panic" | b"pnc" => Level::Fatal,
+        if word.len() > 8 {
+            const LONG: [(&[u8], Level); 3] = [
+                (b"information", Level::Info),
+                (b"informational", Level::Info),
+                (b"emergency", Level::Fatal),
+            ];
+            return LONG
+                .iter()
+                .find(|(w, _)| w.eq_ignore_ascii_case(word))
+                .map(|&(_, l)| l);
+        }
+        // The word as a little-endian integer with ASCII letters folded to lower case; `| 0x20`
+        // maps no non-letter byte onto a letter, so equality with a key of letters is exact.
+        let mut key = 0u64;
+        for (i, &c) in word.iter().enumerate() {
+            key |= u64::from(c | 0x20) << (8 * i);
+        }
+        const fn k(w: &[u8]) -> u64 {
+            let mut key = 0u64;
+            let mut i = 0;
+            while i < w.len() {
+                key |= (w[i] as u64) << (8 * i);
+                i += 1;
+            }
+            key
+        }
+        const TRACE: u64 = k(b"trace");
+        const TRC: u64 = k(b"trc");
+        const VERBOSE: u64 = k(b"verbose");
+        const FINEST: u64 = k(b"finest");
+        const FINER: u64 = k(b"finer");
+        const DEBUG: u64 = k(b"debug");
+        const DBG: u64 = k(b"dbg");
+        const FINE: u64 = k(b"fine");
+        const INFO: u64 = k(b"info");
+        const INF: u64 = k(b"inf");
+        const NOTICE: u64 = k(b"notice");
+        const WARN: u64 = k(b"warn");
+        const WRN: u64 = k(b"wrn");
+        const WARNING: u64 = k(b"warning");
+        const ERROR: u64 = k(b"error");
+        const ERR: u64 = k(b"err");
+        const EROR: u64 = k(b"eror");
+        const SEVERE: u64 = k(b"severe");
+        const FATAL: u64 = k(b"fatal");
+        const FTL: u64 = k(b"ftl");
+        const CRIT: u64 = k(b"crit");
+        const CRITICAL: u64 = k(b"critical");
+        const ALERT: u64 = k(b"alert");
+        const EMERG: u64 = k(b"emerg");
+        const PANIC: u64 = k(b"panic");
+        const PNC: u64 = k(b"pnc");
+        Some(match key {
+            TRACE | TRC | VERBOSE | FINEST | FINER => Level::Trace,
+            DEBUG | DBG | FINE => Level::Debug,
+            INFO | INF | NOTICE => Level::Info,
+            WARN | WRN | WARNING => Level::Warn,
+            ERROR | ERR | EROR | SEVERE => Level::Error,
+            FATAL | FTL | CRIT | CRITICAL | ALERT | EMERG | PANIC | PNC => Level::Fatal,
             _ => return None,
         })
     }
@@ -521,6 +568,9 @@ fn fallback<'a>(line: &'a [u8], cfg: &TimeCfg) -> Option<Record<'a>> {
 /// The level in a header token: `INFO`, `info:`, `[INFO]`, `<warn>`, `(E)`, `[core:notice]`;
 /// single letters only when `letters`.
 fn level_token(t: &[u8], letters: bool) -> Option<Level> {
+    if !may_be_level(t) {
+        return None;
+    }
     let mut w = t;
     if let [open, inner @ .., close] = w {
         if matches!((open, close), (b'[', b']') | (b'<', b'>') | (b'(', b')')) {
@@ -536,6 +586,15 @@ fn level_token(t: &[u8], letters: bool) -> Option<Level> {
         [c] if letters => Level::from_letter(*c),
         _ => Level::from_word(w),
     }
+}
+
+/// Quick test that a token may be a level (cheaper than [`level_token`] on message words that
+/// start with a digit or punctuation other than a bracket).
+#[inline]
+fn may_be_level(t: &[u8]) -> bool {
+    t.first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || matches!(c, b'[' | b'<' | b'('))
+        && t.len() <= MAX_LEVEL_WORD + 3
 }
 
 #[cfg(test)]

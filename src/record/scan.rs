@@ -3,10 +3,18 @@
 //! Everything here works on `&[u8]` and never panics: positions past the end simply mean
 //! "nothing there". It knows nothing about headers.
 
+/// Bit `c` is set for each whitespace byte `c` (all of them are below 64).
+const WS_MASK: u64 = (1 << b' ') | (1 << b'\t') | (1 << b'\r') | (1 << b'\n') | (1 << 0x0b) | (1 << 0x0c);
+
 /// Whitespace between header columns: ASCII space, tab, CR, LF, VT and FF.
 #[inline]
 pub(crate) fn is_ws(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c)
+    c <= b' ' && (WS_MASK >> c) & 1 == 1
+}
+
+/// Eight copies of a byte, for word-at-a-time scanning.
+const fn splat(c: u8) -> u64 {
+    u64::from_ne_bytes([c; 8])
 }
 
 /// Position of the first non-whitespace byte at or after `p` (or `b.len()`).
@@ -18,9 +26,27 @@ pub(crate) fn skip_ws(b: &[u8], mut p: usize) -> usize {
     p
 }
 
-/// Position of the first whitespace byte at or after `p` (or `b.len()`).
+/// Position of the first whitespace byte at or after `p` (or `b.len()`). Scans eight bytes at
+/// a time for any byte <= 0x20 (every whitespace byte is), then checks that byte exactly.
 #[inline]
 pub(crate) fn token_end(b: &[u8], mut p: usize) -> usize {
+    while let Some(chunk) = b.get(p..p + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w);
+        // High bit set in each byte of `x` that is below 0x21 (valid as all bytes < 0x80
+        // are compared exactly; bytes >= 0x80 never set it).
+        let low = x.wrapping_sub(splat(0x21)) & !x & splat(0x80);
+        if low == 0 {
+            p += 8;
+            continue;
+        }
+        let i = p + (low.trailing_zeros() / 8) as usize;
+        if is_ws(b[i]) {
+            return i;
+        }
+        p = i + 1;
+    }
     while p < b.len() && !is_ws(b[p]) {
         p += 1;
     }
@@ -78,6 +104,11 @@ fn is_py_ascii_ws(c: u8) -> bool {
 /// (ASCII whitespace, 0x1c..=0x1f and Unicode `White_Space` characters). Invalid UTF-8 at an
 /// end is kept.
 pub(crate) fn strip(b: &[u8]) -> &[u8] {
+    match (b.first(), b.last()) {
+        (Some(&f), Some(&l)) if f > b' ' && f < 0x80 && l > b' ' && l < 0x80 => return b,
+        (None, _) => return b,
+        _ => {}
+    }
     let mut s = 0;
     let mut e = b.len();
     while s < e {
@@ -144,16 +175,15 @@ pub(crate) fn bracket_end(b: &[u8], p: usize, limit: usize) -> Option<usize> {
     let mut depth = 0usize;
     let end = b.len().min(p.saturating_add(limit));
     let mut i = p;
-    while i < end {
-        match b[i] {
-            b'[' => depth += 1,
-            b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i + 1);
-                }
+    while let Some(off) = memchr::memchr2(b'[', b']', &b[i..end]) {
+        i += off;
+        if b[i] == b'[' {
+            depth += 1;
+        } else {
+            depth -= 1;
+            if depth == 0 {
+                return Some(i + 1);
             }
-            _ => {}
         }
         i += 1;
     }
@@ -186,5 +216,9 @@ mod tests {
         assert_eq!(bracket_end(b"[a[b]c] x", 0, 100), Some(7));
         assert_eq!(bracket_end(b"[a[b]c x", 0, 100), None);
         assert_eq!(digits(b"0123x", 0, 10), (123, 4));
+        assert_eq!(token_end(b"abcdefghijklmnop qr", 0), 16);
+        assert_eq!(token_end(b"abcdefgh\x01ijklmnop\tqr", 0), 17);
+        assert_eq!(token_end("abcd\u{e9}fghijklmnopq".as_bytes(), 2), 18);
+        assert_eq!(token_end(b"ab", 0), 2);
     }
 }

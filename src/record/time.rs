@@ -368,6 +368,9 @@ fn expand_yy(yy: u64) -> i32 {
 
 /// The numeric family (see the module docs).
 fn parse_numeric(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize)> {
+    if let Some((c, r)) = iso_fast(b, p) {
+        return numeric_end(b, r, c, cfg);
+    }
     let (n1, l1) = digits(b, p, 9);
     let mut q = p + l1;
     let mut c = Civil::default();
@@ -449,7 +452,7 @@ fn parse_numeric(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize)
         _ => return None,
     };
     let (tv, lt) = digits(b, t, 7);
-    let mut r;
+    let r;
     if lt == 6 && compact {
         (c.hour, c.min, c.sec) = (
             (tv / 10_000) as u32,
@@ -462,8 +465,44 @@ fn parse_numeric(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize)
         (c.hour, c.min, c.sec) = (h, mi, s);
         r = e;
     }
-    (c.milli, r) = fraction(b, r, true);
-    r = am_pm(b, r, &mut c.hour);
+    numeric_end(b, r, c, cfg)
+}
+
+/// Two ASCII digits at `p`.
+#[inline]
+fn d2(b: &[u8], p: usize) -> Option<u32> {
+    let x = b.get(p..p + 2)?;
+    let (hi, lo) = (x[0].wrapping_sub(b'0'), x[1].wrapping_sub(b'0'));
+    (hi < 10 && lo < 10).then(|| u32::from(hi) * 10 + u32::from(lo))
+}
+
+/// The most common shape, `yyyy-MM-dd[T ]HH:mm:ss`, read at fixed offsets.
+#[inline]
+fn iso_fast(b: &[u8], p: usize) -> Option<(Civil, usize)> {
+    let h = b.get(p..p + 19)?;
+    if h[4] != b'-' || h[7] != b'-' || h[13] != b':' || h[16] != b':' || !matches!(h[10], b'T' | b' ') {
+        return None;
+    }
+    let c = Civil {
+        year: Some((d2(b, p)? * 100 + d2(b, p + 2)?) as i32),
+        month: d2(b, p + 5)?,
+        day: d2(b, p + 8)?,
+        hour: d2(b, p + 11)?,
+        min: d2(b, p + 14)?,
+        sec: d2(b, p + 17)?,
+        ..Civil::default()
+    };
+    Some((c, p + 19))
+}
+
+/// The optional fraction, AM/PM and zone after a numeric time ending at `r`.
+#[inline]
+fn numeric_end(b: &[u8], r: usize, mut c: Civil, cfg: &TimeCfg) -> Option<(Timestamp, usize)> {
+    let (milli, mut r) = fraction(b, r, true);
+    c.milli = milli;
+    if b.get(r) == Some(&b' ') {
+        r = am_pm(b, r, &mut c.hour);
+    }
     (c.offset_min, r) = zone(b, r);
     if !boundary(b, r) {
         return None;

@@ -1,0 +1,1 @@
+//! Placeholder so the crate compiles in this worktree; not committed.
