@@ -13,6 +13,8 @@
 
 use std::borrow::Cow;
 
+mod fast;
+
 use regex_automata::util::primitives::NonMaxUsize;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, PatternID, meta};
@@ -23,6 +25,13 @@ use super::{Record, RecordError, Timestamp, level_token};
 /// Capture slots available per match (two per group, group 0 included): formats with more
 /// than 31 groups are rejected so that matching needs no heap allocation per line.
 const MAX_SLOTS: usize = 64;
+
+/// Most fields a format may have (one capture group each, within [`MAX_SLOTS`]).
+const MAX_FIELDS: usize = MAX_SLOTS / 2 - 1;
+
+/// Field spans of one match: (start, end) per field, `(usize::MAX, 0)` when a field did not
+/// take part.
+type Spans = [(usize, usize); MAX_FIELDS];
 
 /// Compiled size limit for the format's regex, so a pathological format fails with an error
 /// instead of exhausting memory (10 MiB, the `regex` crate's own default).
@@ -67,6 +76,8 @@ struct Field {
 pub struct LogFormat {
     source: String,
     regex: meta::Regex,
+    /// The same format for the fast matcher, when it stays within its subset.
+    fast: Option<fast::Program>,
     fields: Vec<Field>,
     content: usize,
     slot_len: usize,
@@ -81,10 +92,12 @@ impl LogFormat {
         };
         let mut pattern = String::from("^");
         let mut names: Vec<&str> = Vec::new();
+        let mut pieces = Vec::new();
         let mut rest = format;
         while !rest.is_empty() {
             let (literal, field, after) = split_field(rest);
             push_literal(&mut pattern, literal);
+            pieces.push(fast::Piece::Literal(literal));
             if let Some(name) = field {
                 let valid = name
                     .chars()
@@ -100,6 +113,7 @@ impl LogFormat {
                     return Err(err(format!("field <{name}> appears twice")));
                 }
                 names.push(name);
+                pieces.push(fast::Piece::Field);
                 pattern.push_str("(?P<");
                 pattern.push_str(name);
                 pattern.push_str(">(?-u:.)*?)");
@@ -143,9 +157,11 @@ impl LogFormat {
             .iter()
             .position(|f| f.role == Role::Content)
             .ok_or_else(|| err("it has no <Content> field".to_owned()))?;
+        let fast = fast::Program::compile(&pieces);
         Ok(LogFormat {
             source: format.to_owned(),
             regex,
+            fast,
             fields,
             content,
             slot_len,
@@ -162,13 +178,46 @@ impl LogFormat {
         self.fields.iter().map(|f| f.name.as_str())
     }
 
-    /// Matches a stripped line; fills `slots` and returns whether it matched.
+    /// Matches a stripped line; fills `spans` and returns whether it matched.
     #[inline]
-    fn matches(&self, line: &[u8], slots: &mut [Option<NonMaxUsize>; MAX_SLOTS]) -> bool {
+    fn matches(&self, line: &[u8], spans: &mut Spans) -> bool {
+        if let Some(fast) = &self.fast {
+            if let Some(m) = fast.matches(line, spans) {
+                return m;
+            }
+        }
+        let mut slots = [None; MAX_SLOTS];
         let input = Input::new(line).anchored(Anchored::Yes);
-        self.regex
+        if self
+            .regex
             .search_slots(&input, &mut slots[..self.slot_len])
-            .is_some()
+            .is_none()
+        {
+            return false;
+        }
+        let pos = |s: Option<&Option<NonMaxUsize>>| s.copied().flatten().map(NonMaxUsize::get);
+        for (i, f) in self.fields.iter().enumerate() {
+            spans[i] = match (pos(slots.get(2 * f.group)), pos(slots.get(2 * f.group + 1))) {
+                (Some(a), Some(b)) => (a, b),
+                _ => (usize::MAX, 0),
+            };
+        }
+        true
+    }
+
+    /// Whether lines are matched by the fast matcher (tests compare both paths).
+    #[cfg(test)]
+    fn has_fast_path(&self) -> bool {
+        self.fast.is_some()
+    }
+
+    /// The same format without the fast matcher.
+    #[cfg(test)]
+    fn regex_only(&self) -> LogFormat {
+        LogFormat {
+            fast: None,
+            ..self.clone()
+        }
     }
 }
 
@@ -196,7 +245,8 @@ fn push_literal(pattern: &mut String, literal: &str) {
     for c in literal.chars() {
         if c == ' ' {
             if !in_spaces {
-                pattern.push_str(r"\s+");
+                // Python's `\s` also matches the separators 0x1c..=0x1f; Rust's does not.
+                pattern.push_str(r"[\s\x1C-\x1F]+");
             }
             in_spaces = true;
         } else {
@@ -215,18 +265,10 @@ pub(crate) struct UserFormat {
     family: Option<Family>,
 }
 
-/// Byte span of field `i` in the last match.
+/// The span of field `i`, if it took part in the match.
 #[inline]
-fn span(
-    f: &LogFormat,
-    slots: &[Option<NonMaxUsize>; MAX_SLOTS],
-    i: usize,
-) -> Option<(usize, usize)> {
-    let g = f.fields.get(i)?.group;
-    Some((
-        slots.get(2 * g)?.as_ref()?.get(),
-        slots.get(2 * g + 1)?.as_ref()?.get(),
-    ))
+fn span(spans: &Spans, i: usize) -> Option<(usize, usize)> {
+    spans.get(i).copied().filter(|&(s, e)| s <= e)
 }
 
 impl UserFormat {
@@ -259,15 +301,13 @@ impl UserFormat {
         }
         let mut hits = vec![0usize; cands.len()];
         let mut families: Vec<Option<Family>> = vec![None; cands.len()];
-        let mut slots = [None; MAX_SLOTS];
+        let mut spans = [(usize::MAX, 0); MAX_FIELDS];
         for line in lines {
-            if !format.matches(line, &mut slots) {
+            if !format.matches(line, &mut spans) {
                 continue;
             }
             for (c, &(a, b, _)) in cands.iter().enumerate() {
-                let (Some((s, _)), Some((_, e))) =
-                    (span(format, &slots, a), span(format, &slots, b))
-                else {
+                let (Some((s, _)), Some((_, e))) = (span(&spans, a), span(&spans, b)) else {
                     continue;
                 };
                 let Some(text) = line.get(s..e) else { continue };
@@ -296,14 +336,14 @@ impl UserFormat {
     /// Splits a stripped line, or `None` if the format does not match it.
     pub(crate) fn parse<'a>(&self, line: &'a [u8], cfg: &TimeCfg) -> Option<Record<'a>> {
         let f = &self.format;
-        let mut slots = [None; MAX_SLOTS];
-        if !f.matches(line, &mut slots) {
+        let mut spans = [(usize::MAX, 0); MAX_FIELDS];
+        if !f.matches(line, &mut spans) {
             return None;
         }
-        let text = |i: usize| span(f, &slots, i).and_then(|(s, e)| line.get(s..e));
+        let text = |i: usize| span(&spans, i).and_then(|(s, e)| line.get(s..e));
         let ts = self.time.and_then(|(a, b)| {
-            let (s, _) = span(f, &slots, a)?;
-            let (_, e) = span(f, &slots, b)?;
+            let (s, _) = span(&spans, a)?;
+            let (_, e) = span(&spans, b)?;
             self.read_time(line.get(s..e)?, cfg)
         });
         let mut level = None;
@@ -347,7 +387,7 @@ mod tests {
         assert_eq!(split_field("<>x"), ("<>x", None, ""));
         let mut p = String::new();
         push_literal(&mut p, r"  \[x ");
-        assert_eq!(p, r"\s+\[x\s+");
+        assert_eq!(p, r"[\s\x1C-\x1F]+\[x[\s\x1C-\x1F]+");
     }
 
     #[test]
@@ -365,5 +405,36 @@ mod tests {
         let many = format!("{}<Content>", "(a)".repeat(40));
         let e = LogFormat::parse(&many).unwrap_err().to_string();
         assert!(e.contains("groups"), "{e}");
+    }
+
+    /// Formats in the fast matcher's subset, from the Loghub benchmark and a few more.
+    const FAST_FORMATS: &[&str] = &[
+        "<Date> <Time> <Pid> <Level> <Component>: <Content>",
+        r"<Date> <Time> <Level> \[<Process>\] <Component>: <Content>",
+        r"<Date> <Time> - <Level>  \[<Node>:<Component>@<Id>\] - <Content>",
+        r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>",
+        r"\[<Time>\] \[<Level>\] <Content>",
+        "<A><B> <Content>",
+        r"<A>(: <B>)? <Content>",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn fast_matcher_agrees_with_the_regex(
+            which in 0..FAST_FORMATS.len(),
+            line in "[a1: \t\\[\\]@\\-\x1c]{0,40}",
+        ) {
+            let f = LogFormat::parse(FAST_FORMATS[which]).unwrap();
+            proptest::prop_assert!(f.has_fast_path());
+            let slow = f.regex_only();
+            let line = super::super::scan::strip(line.as_bytes());
+            let mut a = [(usize::MAX, 0); MAX_FIELDS];
+            let mut b = [(usize::MAX, 0); MAX_FIELDS];
+            let (ma, mb) = (f.matches(line, &mut a), slow.matches(line, &mut b));
+            proptest::prop_assert_eq!(ma, mb);
+            if ma {
+                proptest::prop_assert_eq!(a, b);
+            }
+        }
     }
 }

@@ -4,7 +4,8 @@
 //! "nothing there". It knows nothing about headers.
 
 /// Bit `c` is set for each whitespace byte `c` (all of them are below 64).
-const WS_MASK: u64 = (1 << b' ') | (1 << b'\t') | (1 << b'\r') | (1 << b'\n') | (1 << 0x0b) | (1 << 0x0c);
+const WS_MASK: u64 =
+    (1 << b' ') | (1 << b'\t') | (1 << b'\r') | (1 << b'\n') | (1 << 0x0b) | (1 << 0x0c);
 
 /// Whitespace between header columns: ASCII space, tab, CR, LF, VT and FF.
 #[inline]

@@ -480,7 +480,12 @@ fn d2(b: &[u8], p: usize) -> Option<u32> {
 #[inline]
 fn iso_fast(b: &[u8], p: usize) -> Option<(Civil, usize)> {
     let h = b.get(p..p + 19)?;
-    if h[4] != b'-' || h[7] != b'-' || h[13] != b':' || h[16] != b':' || !matches!(h[10], b'T' | b' ') {
+    if h[4] != b'-'
+        || h[7] != b'-'
+        || h[13] != b':'
+        || h[16] != b':'
+        || !matches!(h[10], b'T' | b' ')
+    {
         return None;
     }
     let c = Civil {
