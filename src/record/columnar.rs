@@ -555,7 +555,7 @@ pub(crate) fn learn(lines: &[&[u8]], base: &TimeCfg, allow_cri: bool) -> Option<
             p = skip_ws(l, token_end(l, p));
         }
     }
-    let rank = |f: Family| Family::ALL.iter().position(|&x| x == f);
+    let rank = Family::rank;
     // Most lines first; ties go to the lower column, the earlier family, unbracketed, with PRI.
     hist.sort_by(|(ka, na), (kb, nb)| {
         nb.cmp(na)

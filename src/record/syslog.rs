@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use super::scan::{at_break, digits, is_ws, skip_ws, token_end};
-use super::time::{self, Family, TimeCfg};
+use super::time::{self, Family, Shape, TimeCfg};
 use super::{Level, Record, Timestamp};
 
 /// Largest valid `<PRI>`: facility 23 * 8 + severity 7 (RFC 5424 section 6.2.1).
@@ -80,7 +80,7 @@ pub(crate) fn parse_rfc5424<'a>(b: &'a [u8], cfg: &TimeCfg) -> Option<Record<'a>
     let (ts, p) = if b.get(p) == Some(&b'-') && at_break(b, p + 1) {
         (None, p + 1)
     } else {
-        let (t, e) = time::parse_family(Family::Numeric, false, b, p, cfg)?;
+        let (t, e) = time::parse_family(Family::Numeric(Shape::ANY), false, b, p, cfg)?;
         (Some(t), e)
     };
     if !at_break(b, p) {

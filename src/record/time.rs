@@ -44,27 +44,52 @@ const MAX_INNER_WS: usize = 4;
 /// A family of timestamp shapes read by one parser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Family {
-    Numeric,
+    /// Digit dates; the shape tells layouts apart so that a format learned from one log does
+    /// not claim another log's lines in a mixed input.
+    Numeric(Shape),
     Epoch,
     Syslog,
     Asctime,
     DayMonth,
 }
 
+/// The layout of a numeric timestamp: date order and separator, and what separates date and
+/// time. Fraction and zone are not part of it: loggers drop a zero fraction and zones differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Shape(u8);
+
+impl Shape {
+    /// Accepts every layout (for fields whose content is known to be a timestamp).
+    pub(crate) const ANY: Shape = Shape(0);
+
+    fn new(layout: u8, time_sep: u8) -> Shape {
+        let t = match time_sep {
+            b'T' => 1,
+            b'-' => 3,
+            b'_' => 4,
+            b':' => 5,
+            _ => 2,
+        };
+        Shape(layout * 8 + t)
+    }
+}
+
 impl Family {
-    /// All families, in the order used to break ties.
-    pub(crate) const ALL: [Family; 5] = [
-        Family::Numeric,
-        Family::Syslog,
-        Family::Asctime,
-        Family::DayMonth,
-        Family::Epoch,
-    ];
+    /// Order used to break ties between families found equally often.
+    pub(crate) fn rank(self) -> u8 {
+        match self {
+            Family::Numeric(_) => 0,
+            Family::Syslog => 1,
+            Family::Asctime => 2,
+            Family::DayMonth => 3,
+            Family::Epoch => 4,
+        }
+    }
 
     /// Short name used in format names.
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Family::Numeric => "datetime",
+            Family::Numeric(_) => "datetime",
             Family::Epoch => "epoch",
             Family::Syslog => "syslog-time",
             Family::Asctime => "asctime",
@@ -367,21 +392,24 @@ fn expand_yy(yy: u64) -> i32 {
 }
 
 /// The numeric family (see the module docs).
-fn parse_numeric(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize)> {
+fn parse_numeric(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize, Shape)> {
     if let Some((c, r)) = iso_fast(b, p) {
-        return numeric_end(b, r, c, cfg);
+        let shape = Shape::new(YMD_DASH, b[p + 10]);
+        return numeric_end(b, r, c, cfg).map(|(t, e)| (t, e, shape));
     }
     let (n1, l1) = digits(b, p, 9);
     let mut q = p + l1;
     let mut c = Civil::default();
     let mut compact = false;
     let mut yearless = false;
+    let layout;
     match l1 {
         4 => {
             let s = *b.get(q)?;
             if !matches!(s, b'-' | b'/' | b'.') {
                 return None;
             }
+            layout = YMD_DASH + sep_id(s);
             let (m, lm) = digits(b, q + 1, 3);
             if !(1..=2).contains(&lm) || b.get(q + 1 + lm) != Some(&s) {
                 return None;
@@ -396,11 +424,13 @@ fn parse_numeric(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize)
         }
         8 => {
             compact = true;
+            layout = YMD8;
             c.year = Some((n1 / 10_000) as i32);
             (c.month, c.day) = ((n1 / 100 % 100) as u32, (n1 % 100) as u32);
         }
         6 => {
             compact = true;
+            layout = YMD6;
             c.year = Some(expand_yy(n1 / 10_000));
             (c.month, c.day) = ((n1 / 100 % 100) as u32, (n1 % 100) as u32);
         }
@@ -425,9 +455,11 @@ fn parse_numeric(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize)
                             DayOrder::Auto => s == b'.',
                         };
                         let (m, d) = if day_first { (n2, n1) } else { (n1, n2) };
+                        layout = ABY_DASH + sep_id(s);
                         (c.year, c.month, c.day) = (Some(n3 as i32), m as u32, d as u32);
                     }
                     2 if s == b'/' && l1 == 2 && l2 == 2 => {
+                        layout = YY_SLASH;
                         c.year = Some(expand_yy(n1));
                         (c.month, c.day) = (n2 as u32, n3 as u32);
                     }
@@ -435,6 +467,7 @@ fn parse_numeric(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize)
                 }
             } else if l1 == 2 && l2 == 2 {
                 yearless = true;
+                layout = MD_DASH + sep_id(s);
                 (c.month, c.day) = (n1 as u32, n2 as u32);
             } else {
                 return None;
@@ -445,12 +478,14 @@ fn parse_numeric(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize)
     if !(1..=12).contains(&c.month) || !(1..=31).contains(&c.day) {
         return None;
     }
-    let t = match *b.get(q)? {
+    let tsep = *b.get(q)?;
+    let t = match tsep {
         b'T' => q + 1,
         c if is_ws(c) => inner_ws(b, q)?,
         b'-' | b'_' | b':' if !yearless => q + 1,
         _ => return None,
     };
+    let shape = Shape::new(layout, tsep);
     let (tv, lt) = digits(b, t, 7);
     let r;
     if lt == 6 && compact {
@@ -465,7 +500,24 @@ fn parse_numeric(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize)
         (c.hour, c.min, c.sec) = (h, mi, s);
         r = e;
     }
-    numeric_end(b, r, c, cfg)
+    numeric_end(b, r, c, cfg).map(|(t, e)| (t, e, shape))
+}
+
+/// Numeric date layouts (see [`Shape`]); `+ sep_id` picks the separator variant.
+const YMD_DASH: u8 = 1;
+const YMD8: u8 = 4;
+const YMD6: u8 = 5;
+const ABY_DASH: u8 = 6;
+const YY_SLASH: u8 = 9;
+const MD_DASH: u8 = 10;
+
+/// 0 for `-`, 1 for `/`, 2 for `.`.
+fn sep_id(s: u8) -> u8 {
+    match s {
+        b'/' => 1,
+        b'.' => 2,
+        _ => 0,
+    }
 }
 
 /// Two ASCII digits at `p`.
@@ -682,7 +734,10 @@ pub(crate) fn parse_family(
 
 fn parse_bare(family: Family, b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize)> {
     match family {
-        Family::Numeric => parse_numeric(b, p, cfg),
+        Family::Numeric(want) => {
+            let (t, e, shape) = parse_numeric(b, p, cfg)?;
+            (want == Shape::ANY || want == shape).then_some((t, e))
+        }
         Family::Epoch => parse_epoch(b, p),
         Family::Syslog => parse_syslog(b, p, cfg),
         Family::Asctime => parse_asctime(b, p, cfg),
@@ -734,7 +789,25 @@ pub(crate) fn probe(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<Found> {
     };
     let c = *b.get(q)?;
     let candidates: &[Family] = if c.is_ascii_digit() {
-        &[Family::Numeric, Family::Epoch, Family::DayMonth]
+        if let Some((ts, end, shape)) = parse_numeric(b, q, cfg) {
+            let found = Found {
+                family: Family::Numeric(shape),
+                bracket,
+                ts,
+                end,
+            };
+            if !bracket {
+                return Some(found);
+            }
+            let e = super::scan::skip_ws(b, end);
+            if b.get(e) == Some(&b']') {
+                return Some(Found {
+                    end: e + 1,
+                    ..found
+                });
+            }
+        }
+        &[Family::Epoch, Family::DayMonth]
     } else if c.is_ascii_uppercase() {
         &[Family::Syslog, Family::Asctime, Family::DayMonth]
     } else {
