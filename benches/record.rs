@@ -115,7 +115,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("record/detect");
     let (name, lines) = &data[data.len() / 2];
     g.throughput(Throughput::Elements(SAMPLE_LINES as u64));
-    g.bench_function(name.as_str(), |b| b.iter(|| detect_lines(black_box(lines), &opts)));
+    g.bench_function(name.as_str(), |b| {
+        b.iter(|| detect_lines(black_box(lines), &opts))
+    });
     g.finish();
 }
 
