@@ -598,3 +598,84 @@ fn year_inference_uses_the_injected_reference() {
         )
     );
 }
+
+#[test]
+fn aligned_columns_padded_component() {
+    let lines = [
+        "2026-11-27 14:02:01, Info                  CBS    Loaded servicing stack v6.1 with core: C:\\cbscore.dll",
+        "2026-11-27 14:02:02, Error                 CSI    0000001@2026/11/27:14:02:02.455 Initialize failed",
+        "2026-11-27 14:02:03, Info                  CBS    Session initialized by client WindowsUpdate.",
+    ];
+    let hf = detect_str(&lines);
+    assert_eq!(hf.name(), "<datetime> <level> <component> <message>");
+    assert_eq!(
+        split(&hf, lines[0]),
+        s(
+            Some(T - 123),
+            Some(Level::Info),
+            Some("CBS"),
+            "Loaded servicing stack v6.1 with core: C:\\cbscore.dll"
+        )
+    );
+    assert_eq!(
+        split(&hf, lines[1]).message,
+        "0000001@2026/11/27:14:02:02.455 Initialize failed"
+    );
+}
+
+#[test]
+fn pipe_delimited_header_fields() {
+    let lines = [
+        "20261127-14:02:01:123|StepCounter|30002312|onStepChanged 3579",
+        "20261127-14:02:01:150|ScreenReceiver|30002312|onReceive action: SCREEN_ON | extra",
+        "2026-11-27 14:02:01.123 | WARN | main | low memory",
+    ];
+    let hf = detect_str(&lines[..2]);
+    let r = split(&hf, lines[0]);
+    assert_eq!(r.ts, Some(T));
+    assert_eq!(r.component.as_deref(), Some("StepCounter"));
+    assert_eq!(r.message, "onStepChanged 3579");
+    // A `|` inside the message stays there.
+    assert_eq!(
+        split(&hf, lines[1]).message,
+        "onReceive action: SCREEN_ON | extra"
+    );
+    let hf = detect_str(&lines[2..]);
+    let r = split(&hf, lines[2]);
+    assert_eq!(
+        (r.level, r.message.as_str()),
+        (Some(Level::Warn), "low memory")
+    );
+}
+
+#[test]
+fn component_with_request_context() {
+    let lines = [
+        "2026-11-27 14:02:01.123 25746 INFO api.wsgi.server [req-38101a0b 113d3a99 - - -] 10.0.0.1 \"GET /v2/servers HTTP/1.1\" status: 200",
+        "2026-11-27 14:02:01.223 2931 INFO compute.manager [req-3ea4052c - - - - -] [instance: b9000564] VM Started",
+    ];
+    let hf = detect_str(&lines);
+    let r = split(&hf, lines[0]);
+    assert_eq!(r.component.as_deref(), Some("api.wsgi.server"));
+    assert_eq!(
+        r.message,
+        "10.0.0.1 \"GET /v2/servers HTTP/1.1\" status: 200"
+    );
+    // Only the first bracket group is context.
+    assert_eq!(
+        split(&hf, lines[1]).message,
+        "[instance: b9000564] VM Started"
+    );
+}
+
+#[test]
+fn syslog_tag_with_a_parenthesised_detail() {
+    let lines = [
+        "Nov 27 14:02:01 laptop-10-105-160-95 kernel[0]: USB device attached - port = 11",
+        "Nov 27 14:02:05 laptop-10-105-160-95 com.example.launchd[1] (com.example.launchd.domain.pid.WebContent.35704): Service exited with code: 1",
+    ];
+    let hf = detect_str(&lines);
+    let r = split(&hf, lines[1]);
+    assert_eq!(r.component.as_deref(), Some("com.example.launchd"));
+    assert_eq!(r.message, "Service exited with code: 1");
+}

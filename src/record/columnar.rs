@@ -6,9 +6,11 @@
 //! of any known shape (maybe a second one a few columns later, e.g. local time next to epoch
 //! seconds), then a tail". The tail is one of
 //! * fields: a level at a fixed column after the timestamp (columns before it are skipped:
-//!   pids, thread ids, node names), `[...]` groups, a `component:` (or `component -`) and a
+//!   pids, thread ids, node names), `[...]` groups, a component (`component:`,
+//!   `component -`, `component [context]`, or a column padded by two or more spaces) and a
 //!   ` - ` separator, each kept only if most sample lines have it and stripped per line when
 //!   present;
+//! * delimited: `|`-separated header fields, as many as most sample lines have;
 //! * syslog: `host tag[pid]: ` (the tag is read up to the first `: `, as RFC 3164 readers do);
 //! * access log: the message starts at the quoted request, the level comes from the status;
 //! * Kubernetes CRI: `stdout F `, then the container's own line, whose format is learned too.
@@ -40,9 +42,12 @@ const MAX_BRACKET_LEN: usize = 512;
 /// Most `[...]` groups stripped after a level.
 const MAX_BRACKETS: usize = 4;
 
-/// Longest syslog tag (RFC 3164 allows 32 characters; real ones such as
-/// `sshd(pam_unix)[19939]` or `syslogd 1.4.1` stay well under this).
-const MAX_TAG_LEN: usize = 64;
+/// Longest syslog tag: RFC 3164 allows 32 characters, but real tags add a pid and sometimes a
+/// parenthesised detail (`launchd[1] (com.apple.xpc.launchd.domain.pid.WebContent.35704)`).
+const MAX_TAG_LEN: usize = 128;
+
+/// Most `|`-separated header fields learned for a delimited tail.
+const MAX_DELIMITED_FIELDS: usize = 8;
 
 /// Most whitespace characters inside a syslog tag (`syslogd 1.4.1`, `-- root[2421]`); more
 /// means there was no tag and the colon belongs to the message.
@@ -81,8 +86,8 @@ pub(crate) struct Fields {
     letters: bool,
     /// `[...]` groups follow (thread, context).
     brackets: bool,
-    /// A `component:` or `component -` follows.
-    comp: bool,
+    /// Which component shapes follow (a set of `COMP_*` bits).
+    comp: u8,
     /// A lone `-` separates header and message.
     dash: bool,
 }
@@ -93,6 +98,8 @@ pub(crate) enum Tail {
     Fields(Fields),
     /// `host tag: ` then these fields.
     Syslog(Fields),
+    /// This many `|`-separated header fields.
+    Delimited(u8),
     Access,
     /// `stdout F ` then a line in the inner format, if one was learned.
     Cri(Option<Box<Format>>),
@@ -141,17 +148,44 @@ fn is_identifier(t: &[u8]) -> bool {
         })
 }
 
-/// `component:` or `component -` at `p`: the component and where the message starts.
-fn component(b: &[u8], p: usize) -> Option<(&[u8], usize)> {
+/// `component:`
+const COMP_COLON: u8 = 1;
+/// `component - `
+const COMP_DASH: u8 = 2;
+/// `component [context] ` (one bracket group, as oslo.log writes it)
+const COMP_CONTEXT: u8 = 4;
+/// `component  ` followed by two or more spaces (an aligned column)
+const COMP_PADDED: u8 = 8;
+/// All component shapes, in the order they are tried.
+const COMP_KINDS: [u8; 4] = [COMP_COLON, COMP_DASH, COMP_CONTEXT, COMP_PADDED];
+
+/// A component of one of the shapes in `kinds` at `p`: the component and where the message
+/// starts.
+fn component(b: &[u8], p: usize, kinds: u8) -> Option<(&[u8], usize)> {
     let e = token_end(b, p);
-    if e >= p + 2 && b[e - 1] == b':' {
-        return Some((&b[p..e - 1], skip_ws(b, e)));
+    if e == p {
+        return None;
     }
-    if e > p && is_identifier(&b[p..e]) {
-        let q = skip_ws(b, e);
-        if q > e && is_dash(b, q) {
-            return Some((&b[p..e], skip_ws(b, q + 1)));
+    let t = &b[p..e];
+    if kinds & COMP_COLON != 0 && t.len() >= 2 && t[t.len() - 1] == b':' {
+        return Some((&t[..t.len() - 1], skip_ws(b, e)));
+    }
+    let q = skip_ws(b, e);
+    if q == e || q >= b.len() {
+        return None;
+    }
+    if kinds & (COMP_DASH | COMP_CONTEXT) != 0 && is_identifier(t) {
+        if kinds & COMP_DASH != 0 && is_dash(b, q) {
+            return Some((t, skip_ws(b, q + 1)));
         }
+        if kinds & COMP_CONTEXT != 0 {
+            if let Some(end) = bracket_end(b, q, MAX_BRACKET_LEN).filter(|&end| at_break(b, end)) {
+                return Some((t, skip_ws(b, end)));
+            }
+        }
+    }
+    if kinds & COMP_PADDED != 0 && q >= e + 2 && t[0] != b'[' {
+        return Some((t, q));
     }
     None
 }
@@ -212,8 +246,8 @@ impl Fields {
         if self.brackets {
             (p, last_bracket) = skip_brackets(b, p);
         }
-        if self.comp {
-            if let Some((c, m)) = component(b, p) {
+        if self.comp != 0 {
+            if let Some((c, m)) = component(b, p, self.comp) {
                 head.component = Some(c);
                 return Some(m);
             }
@@ -237,8 +271,14 @@ impl Fields {
         if self.brackets {
             s.push_str(" [<*>]");
         }
-        if self.comp {
+        if self.comp & COMP_COLON != 0 {
             s.push_str(" <component>:");
+        } else if self.comp & COMP_DASH != 0 {
+            s.push_str(" <component> -");
+        } else if self.comp & COMP_CONTEXT != 0 {
+            s.push_str(" <component> [<*>]");
+        } else if self.comp != 0 {
+            s.push_str(" <component>");
         }
         if self.dash {
             s.push_str(" -");
@@ -360,6 +400,43 @@ fn cri(b: &[u8], p: usize) -> Option<usize> {
     Some(skip_ws(b, q + 1))
 }
 
+/// `k` `|`-separated header fields after `p` (the first `|` may follow the timestamp
+/// directly): where the message starts. A level word among the fields is the level; the first
+/// other field that is not a number is the component.
+fn delimited<'a>(b: &'a [u8], p: usize, k: usize, head: &mut Head<'a>) -> Option<usize> {
+    let mut q = skip_ws(b, p);
+    if b.get(q) != Some(&b'|') {
+        return None;
+    }
+    for _ in 0..k {
+        if b.get(q) != Some(&b'|') {
+            let off = memchr::memchr(b'|', b.get(q..)?)?;
+            let field = super::scan::strip(&b[q..q + off]);
+            if head.level.is_none() {
+                head.level = level_token(field, false);
+            }
+            if head.component.is_none()
+                && head
+                    .level
+                    .is_none_or(|_| level_token(field, false).is_none())
+                && !field.is_empty()
+                && !field.iter().all(u8::is_ascii_digit)
+            {
+                head.component = Some(field);
+            }
+            q += off;
+        }
+        q += 1;
+    }
+    Some(skip_ws(b, q))
+}
+
+/// How many `|` the text after `p` holds, if it starts (after whitespace) with one.
+fn delimiters(b: &[u8], p: usize) -> Option<usize> {
+    let q = skip_ws(b, p);
+    (b.get(q) == Some(&b'|')).then(|| memchr::memchr_iter(b'|', &b[q..]).count())
+}
+
 impl Columnar {
     /// Splits a stripped line, or `None` if its timestamp is not where this format has it.
     #[inline]
@@ -388,6 +465,7 @@ impl Columnar {
                 head.level = Some(l);
                 m
             }
+            &Tail::Delimited(k) => delimited(b, end, usize::from(k), &mut head)?,
             Tail::Cri(inner) => {
                 let m = cri(b, end)?;
                 if let Some(r) = inner.as_ref().and_then(|f| f.parse(&b[m..], &self.cfg)) {
@@ -451,6 +529,11 @@ impl Columnar {
                 f.describe(&mut s);
             }
             Tail::Access => s.push_str(" <message: \"request\" status ...>"),
+            &Tail::Delimited(k) => {
+                for _ in 0..k {
+                    s.push_str("|<*>");
+                }
+            }
             Tail::Cri(inner) => {
                 s.push_str(" <stream> <F|P>");
                 if let Some(i) = inner {
@@ -670,6 +753,20 @@ fn learn_tail(texts: &[(&[u8], usize)], cfg: &TimeCfg, allow_cri: bool) -> (Tail
             .map(|(f, _)| Box::new(f));
         return (Tail::Cri(inner), cri_n);
     }
+    let delimited_n = count(texts, |b, p| delimiters(b, p).is_some());
+    if majority(delimited_n, n) {
+        let mut hist = [0usize; MAX_DELIMITED_FIELDS + 1];
+        for &(b, p) in texts {
+            if let Some(k) = delimiters(b, p) {
+                hist[k.min(MAX_DELIMITED_FIELDS)] += 1;
+            }
+        }
+        let k = (1..=MAX_DELIMITED_FIELDS)
+            .max_by_key(|&k| (hist[k], std::cmp::Reverse(k)))
+            .unwrap_or(1);
+        let parsed = count(texts, |b, p| delimiters(b, p).is_some_and(|d| d >= k));
+        return (Tail::Delimited(k as u8), parsed);
+    }
     let access_n = count(texts, |b, p| access(b, p).is_some());
     if majority(access_n, n) {
         return (Tail::Access, access_n);
@@ -747,10 +844,14 @@ fn learn_optional(f: &mut Fields, texts: &[(&[u8], usize)]) {
             *q = skip_brackets(b, *q).0;
         }
     }
-    f.comp = majority(count(&pos, |b, q| component(b, q).is_some()), n);
+    for kind in COMP_KINDS {
+        if majority(count(&pos, |b, q| component(b, q, kind).is_some()), n) {
+            f.comp |= kind;
+        }
+    }
     f.dash = majority(
         count(&pos, |b, q| {
-            !(f.comp && component(b, q).is_some()) && is_dash(b, q)
+            component(b, q, f.comp).is_none() && is_dash(b, q)
         }),
         n,
     );
@@ -803,7 +904,7 @@ fn auto_tail<'a>(b: &'a [u8], p: usize, family: Family, head: &mut Head<'a>) -> 
             level_at: Some(AUTO_LEVEL_SKIP as u8),
             letters: false,
             brackets: true,
-            comp: true,
+            comp: COMP_COLON | COMP_DASH,
             dash: true,
         };
         return f.apply(b, p, head, false).unwrap_or(p);
