@@ -250,11 +250,12 @@ impl<'a> Record<'a> {
 /// secondary formats in mixed files, small enough to cost nothing.
 pub const SAMPLE_LINES: usize = 200;
 
-/// Default for [`DetectOptionsBuilder::max_formats`]: one primary and up to seven secondary
-/// formats, enough for a file that interleaves several systems (trying a format that does not
-/// apply costs a failed timestamp check of a few bytes); further systems fall to the per-line
-/// fallback, which still finds their headers but guesses more.
-pub const DEFAULT_MAX_FORMATS: usize = 8;
+/// Default for [`DetectOptionsBuilder::max_formats`]: one primary and up to eleven secondary
+/// formats, enough for a file that interleaves ten or so systems (trying a format that does
+/// not apply costs a failed timestamp check of a few bytes); further systems fall to the
+/// per-line fallback, which finds fewer headers (no column before a timestamp may look like
+/// prose) and guesses more.
+pub const DEFAULT_MAX_FORMATS: usize = 12;
 
 /// Upper bound for [`DetectOptionsBuilder::max_formats`]: every format is tried in turn on a
 /// line the earlier ones do not parse, so a long list would slow mixed files down.

@@ -679,3 +679,17 @@ fn syslog_tag_with_a_parenthesised_detail() {
     assert_eq!(r.component.as_deref(), Some("com.example.launchd"));
     assert_eq!(r.message, "Service exited with code: 1");
 }
+
+#[test]
+fn fallback_does_not_take_prose_before_a_time_for_a_header() {
+    let hf = detect_str(&["plain text", "more plain text"]);
+    for line in [
+        "Backup finished at 2026-11-27 14:02:01 successfully",
+        "I saw Nov 27 14:02:01 in the output",
+    ] {
+        assert_eq!(split(&hf, line), s(None, None, None, line));
+    }
+    // Label-like columns before a time are header.
+    let r = split(&hf, "APPREAD 1795788121 node-7 FATAL ciod: failed");
+    assert_eq!(r.ts, Some(T - 123));
+}

@@ -870,6 +870,9 @@ pub(crate) fn parse_auto<'a>(b: &'a [u8], cfg: &TimeCfg) -> Option<Record<'a>> {
             return None;
         }
         if let Some(f) = time::probe(b, p, cfg) {
+            if !header_like(&b[start..p]) {
+                return None;
+            }
             let mut head = Head::default();
             let m = auto_tail(b, f.end, f.family, &mut head);
             return Some(Record {
@@ -882,6 +885,26 @@ pub(crate) fn parse_auto<'a>(b: &'a [u8], cfg: &TimeCfg) -> Option<Record<'a>> {
         p = skip_ws(b, token_end(b, p));
     }
     None
+}
+
+/// Whether the columns before a timestamp look like header columns (ids, labels, node names,
+/// dashes) rather than prose: no token is a plain word (letters only, with a lower-case one,
+/// or a single letter; one trailing punctuation mark allowed). Without a sample to show that
+/// every line has them, prose before a time is message, not header.
+fn header_like(prefix: &[u8]) -> bool {
+    prefix
+        .split(|&c| is_ws(c))
+        .filter(|t| !t.is_empty())
+        .all(|t| {
+            let w = match t {
+                [w @ .., b',' | b'.' | b';' | b':' | b'!' | b'?'] => w,
+                w => w,
+            };
+            let plain = !w.is_empty()
+                && w.iter().all(u8::is_ascii_alphabetic)
+                && (w.len() == 1 || w.iter().any(u8::is_ascii_lowercase));
+            !plain
+        })
 }
 
 fn auto_tail<'a>(b: &'a [u8], p: usize, family: Family, head: &mut Head<'a>) -> usize {
