@@ -195,3 +195,20 @@ fn bad_format_strings_are_errors_not_panics() {
         assert!(msg.contains("--log-format"), "{msg}");
     }
 }
+
+#[test]
+fn huge_format_strings_do_not_exhaust_the_stack() {
+    let format = format!("{}<Content>", "a ".repeat(50_000));
+    if let Ok(o) = DetectOptions::builder().log_format(format).build() {
+        let line = "a ".repeat(50_000) + "x";
+        let hf = detect(&[line.as_bytes()], &o);
+        assert_eq!(&*hf.parse(line.as_bytes()).message, b"x");
+    }
+}
+
+#[test]
+fn header_format_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<logsift::record::HeaderFormat>();
+    shareable::<DetectOptions>();
+}

@@ -10,6 +10,10 @@
 
 use super::super::scan::is_ws;
 
+/// Longest program the matcher takes: it recurses once per instruction, so this bounds its
+/// stack use (real formats have a few dozen); longer formats use the regex only.
+const MAX_INSTS: usize = 256;
+
 /// Steps allowed per line byte before giving up (plus a constant for short lines).
 const STEPS_PER_BYTE: usize = 64;
 const STEPS_BASE: usize = 1024;
@@ -128,7 +132,7 @@ impl Program {
         }
         flush(&mut lit, &mut insts);
         insts.push(Inst::End);
-        Some(Program { insts, fields })
+        (insts.len() <= MAX_INSTS).then_some(Program { insts, fields })
     }
 
     /// Matches `line` (stripped); fills `spans` (start, end) per field, `(usize::MAX, 0)` for
@@ -234,6 +238,8 @@ mod tests {
         assert!(prog(&[Field, Literal("(a|b) "), Field]).is_none());
         assert!(prog(&[Field, Literal("(a) "), Field]).is_none());
         assert!(prog(&[Field, Literal("(a "), Field]).is_none());
+        let long = "a ".repeat(MAX_INSTS);
+        assert!(prog(&[Field, Literal(&long), Field]).is_none());
     }
 
     #[test]
