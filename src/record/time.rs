@@ -203,6 +203,39 @@ fn infer_year(cfg: &TimeCfg, month: u32, day: u32, tod_ms: i64) -> Option<i32> {
     })
 }
 
+/// First year of [`YEAR_DAYS`].
+const TABLE_FIRST_YEAR: i32 = 1970;
+/// Years covered by [`YEAR_DAYS`]: 1970..2170, far beyond what logs hold.
+const TABLE_YEARS: usize = 200;
+
+/// Days from 1970-01-01 to January 1st of each year from [`TABLE_FIRST_YEAR`].
+static YEAR_DAYS: [i32; TABLE_YEARS] = {
+    let mut t = [0i32; TABLE_YEARS];
+    let mut i = 1;
+    while i < TABLE_YEARS {
+        let y = TABLE_FIRST_YEAR + i as i32 - 1;
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        t[i] = t[i - 1] + if leap { 366 } else { 365 };
+        i += 1;
+    }
+    t
+};
+
+/// Days before the first of each month (index 1..=12) in a common year.
+const MONTH_DAYS: [i32; 13] = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
+/// [`days_from_civil`] by table lookup for the years logs hold.
+#[inline]
+fn days_of(y: i32, m: u32, d: u32) -> i64 {
+    match usize::try_from(y - TABLE_FIRST_YEAR) {
+        Ok(i) if i < TABLE_YEARS && (1..=12).contains(&m) => {
+            let leap_extra = i32::from(m > 2 && is_leap(y));
+            i64::from(YEAR_DAYS[i] + MONTH_DAYS[m as usize] + leap_extra + d as i32 - 1)
+        }
+        _ => days_from_civil(y, m, d),
+    }
+}
+
 fn civil_to_ts(c: &Civil, cfg: &TimeCfg) -> Option<Timestamp> {
     if !(1..=12).contains(&c.month) || c.day == 0 || c.hour > 23 || c.min > 59 || c.sec > 60 {
         return None;
@@ -214,9 +247,7 @@ fn civil_to_ts(c: &Civil, cfg: &TimeCfg) -> Option<Timestamp> {
         Some(_) => return None,
         None => infer_year(cfg, c.month, c.day, tod)?,
     };
-    Some(Timestamp(
-        days_from_civil(year, c.month, c.day) * MS_PER_DAY + tod,
-    ))
+    Some(Timestamp(days_of(year, c.month, c.day) * MS_PER_DAY + tod))
 }
 
 /// Skips a whitespace run of 1..=MAX_INNER_WS bytes at `p`.
@@ -877,6 +908,17 @@ mod tests {
 
     fn whole(s: &str) -> Option<i64> {
         parse_whole(s.as_bytes(), &cfg()).map(|t| t.0)
+    }
+
+    #[test]
+    fn day_table_agrees_with_the_formula() {
+        for y in [1969, 1970, 1999, 2000, 2024, 2100, 2169, 2170, 2400] {
+            for m in 1..=12 {
+                for d in [1, 28, days_in_month(y, m)] {
+                    assert_eq!(days_of(y, m, d), days_from_civil(y, m, d), "{y}-{m}-{d}");
+                }
+            }
+        }
     }
 
     #[test]
