@@ -378,7 +378,7 @@ fn zone(b: &[u8], p: usize) -> (i32, usize) {
         Some(&c @ (b'+' | b'-')) => signed_offset(b, p + 1, c == b'-', false).unwrap_or((0, p)),
         Some(b' ') => match b.get(p + 1) {
             Some(&c @ (b'+' | b'-')) => signed_offset(b, p + 2, c == b'-', true).unwrap_or((0, p)),
-            Some(_) => {
+            Some(b'U' | b'G') => {
                 let w = b.get(p + 1..p + 4);
                 if (w == Some(b"UTC") || w == Some(b"GMT")) && boundary(b, p + 4) {
                     (0, p + 4)
@@ -386,7 +386,7 @@ fn zone(b: &[u8], p: usize) -> (i32, usize) {
                     (0, p)
                 }
             }
-            None => (0, p),
+            _ => (0, p),
         },
         _ => (0, p),
     }
@@ -588,7 +588,7 @@ fn iso_fast(b: &[u8], p: usize) -> Option<(Civil, usize)> {
 fn numeric_end(b: &[u8], r: usize, mut c: Civil, cfg: &TimeCfg) -> Option<(Timestamp, usize)> {
     let (milli, mut r) = fraction(b, r, true);
     c.milli = milli;
-    if b.get(r) == Some(&b' ') {
+    if b.get(r) == Some(&b' ') && matches!(b.get(r + 1), Some(b'A' | b'a' | b'P' | b'p')) {
         r = am_pm(b, r, &mut c.hour);
     }
     (c.offset_min, r) = zone(b, r);
