@@ -423,9 +423,19 @@ fn expand_yy(yy: u64) -> i32 {
 }
 
 /// The numeric family (see the module docs).
-fn parse_numeric(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize, Shape)> {
+/// Reads a numeric timestamp of layout `want` (any with [`Shape::ANY`]); the layout is checked
+/// before the rest is read, so a format cheaply rejects another log's lines.
+fn parse_numeric(
+    b: &[u8],
+    p: usize,
+    cfg: &TimeCfg,
+    want: Shape,
+) -> Option<(Timestamp, usize, Shape)> {
     if let Some((c, r)) = iso_fast(b, p) {
         let shape = Shape::new(YMD_DASH, b[p + 10]);
+        if want != Shape::ANY && want != shape {
+            return None;
+        }
         return numeric_end(b, r, c, cfg).map(|(t, e)| (t, e, shape));
     }
     let (n1, l1) = digits(b, p, 9);
@@ -517,6 +527,9 @@ fn parse_numeric(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize,
         _ => return None,
     };
     let shape = Shape::new(layout, tsep);
+    if want != Shape::ANY && want != shape {
+        return None;
+    }
     let (tv, lt) = digits(b, t, 7);
     let r;
     if lt == 6 && compact {
@@ -765,10 +778,7 @@ pub(crate) fn parse_family(
 
 fn parse_bare(family: Family, b: &[u8], p: usize, cfg: &TimeCfg) -> Option<(Timestamp, usize)> {
     match family {
-        Family::Numeric(want) => {
-            let (t, e, shape) = parse_numeric(b, p, cfg)?;
-            (want == Shape::ANY || want == shape).then_some((t, e))
-        }
+        Family::Numeric(want) => parse_numeric(b, p, cfg, want).map(|(t, e, _)| (t, e)),
         Family::Epoch => parse_epoch(b, p),
         Family::Syslog => parse_syslog(b, p, cfg),
         Family::Asctime => parse_asctime(b, p, cfg),
@@ -820,7 +830,7 @@ pub(crate) fn probe(b: &[u8], p: usize, cfg: &TimeCfg) -> Option<Found> {
     };
     let c = *b.get(q)?;
     let candidates: &[Family] = if c.is_ascii_digit() {
-        if let Some((ts, end, shape)) = parse_numeric(b, q, cfg) {
+        if let Some((ts, end, shape)) = parse_numeric(b, q, cfg, Shape::ANY) {
             let found = Found {
                 family: Family::Numeric(shape),
                 bracket,
