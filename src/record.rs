@@ -12,14 +12,17 @@
 //! every candidate by the number of sample lines it parses: JSON lines, RFC 5424 syslog, klog,
 //! logfmt, and *column headers*: a timestamp of any known shape at a fixed whitespace-separated
 //! column (0 for most logs; later columns for logs that put ids or labels first), followed by a
-//! tail learned from the sample: an optional level at a fixed column, optional `[...]` groups,
-//! an optional `component:` (or `component -`), an optional ` - ` separator; or the syslog
-//! `host tag[pid]:` tail; or an access-log request and status; or a Kubernetes CRI prefix. The
-//! best candidate becomes the primary format; the sample lines it does not parse are scored
-//! again for a secondary format, and so on (up to [`DetectOptions`]' `max_formats`), so a file
-//! that interleaves several systems gets a format for each. On each line the formats are tried
-//! in order, then (unless disabled) a per-line fallback that recognises any known shape without
-//! a sample; a line nothing recognises is all message.
+//! tail learned from the sample: a level at a fixed column, then optional `[...]` groups, an
+//! optional component (`component:`, `component -`, `component [context]` or a space-padded
+//! column) and an optional ` - ` separator; or the syslog `host tag[pid]:` tail; or
+//! `|`-separated fields; or an access-log request and status; or a Kubernetes CRI prefix. A
+//! format claims a line only if the line has its timestamp (same shape, same column) and its
+//! tail kind (the level at that column, the tag, ...); the optional parts are stripped where
+//! present. The best candidate becomes the primary format; the sample lines it does not parse
+//! are scored again for a secondary format, and so on (up to [`DetectOptions`]' `max_formats`),
+//! so a file that interleaves several systems gets a format for each. On each line the formats
+//! are tried in order, then (unless disabled) a per-line fallback that recognises any known
+//! shape without a sample; a line nothing recognises is all message.
 //!
 //! # Conventions
 //!

@@ -80,7 +80,8 @@ pub(crate) struct TsCol {
 /// The optional fields of a tail.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Fields {
-    /// The level is the first level word within this many tokens.
+    /// The level is the token at this index after the timestamp (within this many tokens, for
+    /// the fallback and for fields after a syslog tag, which do not require it).
     level_at: Option<u8>,
     /// One-letter levels count.
     letters: bool,
