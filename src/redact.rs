@@ -1,1 +1,0 @@
-//! Placeholder so the crate compiles in this worktree; not committed.
