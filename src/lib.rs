@@ -12,11 +12,14 @@
 //!
 //! `app` wires the stages; `cli` is the command-line front end over `app`.
 
+pub mod app;
+pub mod cli;
 pub mod error;
 pub mod input;
 pub mod mask;
 pub mod mine;
 pub mod record;
 pub mod redact;
+pub mod report;
 pub mod score;
 pub mod window;

@@ -1,3 +1,5 @@
+//! The `logsift` binary: parse, run, exit. Everything else lives in the library.
+
 fn main() {
-    println!("logsift");
+    std::process::exit(logsift::cli::main());
 }

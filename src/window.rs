@@ -943,6 +943,42 @@ impl WindowCounts {
         }
     }
 
+    /// Moves the series of each `(from, to)` cluster under `to`, adding them to what `to`
+    /// already holds (counts, levels and slot summaries add up as in a merge of shards).
+    ///
+    /// The miner needs this twice: when it merges two clusters (the old id becomes an alias)
+    /// and when it evicts one (its counts move to a catch-all id so totals still add up).
+    /// Pairs are applied in order; `from == to` is a no-op.
+    pub fn relabel(&mut self, moves: &[(u32, u32)]) {
+        let k = self.config.values_per_slot;
+        for g in &mut self.groups {
+            for store in [&mut g.lead, &mut g.timed] {
+                for &(from, to) in moves {
+                    if from == to {
+                        continue;
+                    }
+                    let Some(c) = store.clusters.remove(&from) else {
+                        continue;
+                    };
+                    // Keep the budget counters exact without a full recount: a relabel runs
+                    // on every eviction, so it must cost only the two clusters involved.
+                    let (mut cb, mut pb) = entries_of(&c);
+                    if let Some(t) = store.clusters.get(&to) {
+                        let (ct, pt) = entries_of(t);
+                        cb += ct;
+                        pb += pt;
+                    }
+                    let mut single = Store::default();
+                    single.clusters.insert(to, c);
+                    absorb_store(store, &single, k, |key| key, |key| key);
+                    let (ca, pa) = store.clusters.get(&to).map_or((0, 0), entries_of);
+                    self.count_entries = (self.count_entries + ca).saturating_sub(cb);
+                    self.param_entries = (self.param_entries + pa).saturating_sub(pb);
+                }
+            }
+        }
+    }
+
     /// The total count per cluster of `group` (timed plus leading events).
     pub fn cluster_totals(&self, group: Group) -> BTreeMap<u32, u64> {
         let g = self.group(group);
@@ -1000,6 +1036,14 @@ impl WindowCounts {
             param_width: self.param_width_ms(),
         }
     }
+}
+
+/// Stored count and parameter entries of one cluster.
+fn entries_of(c: &ClusterCounts) -> (usize, usize) {
+    (
+        c.counts.len(),
+        c.slots.iter().map(SlotSummary::entries).sum::<usize>(),
+    )
 }
 
 /// Pseudo time of event `position` when a group has no timestamp.

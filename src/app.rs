@@ -1,0 +1,762 @@
+//! Wires the pipeline stages together for the front ends (`cli`, and the server).
+//!
+//! Owns the order of work: open each input, detect its header format from a sample of its first
+//! lines, split it into events, parse each event's header, mine the message, count it per time
+//! bucket, and finally analyse, summarise and build the report. Every command of the front ends
+//! is one function here, so the command line and the server cannot drift apart. It parses no
+//! flags and renders nothing itself: `cli` builds the configuration, `report` renders.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::input::{
+    Access, Compression, Event, Input, InputSpec, PEEK_BYTES, SplitConfig, SplitStats, split_all,
+};
+use crate::mine::{ClusterId, Miner, MinerConfig};
+use crate::record::{self, DetectOptions, HeaderFormat, Level, Record, Timestamp};
+use crate::score::{self, Analysis, ClusterInfo, ScoreConfig, TimeRef, WindowSpec};
+use crate::window::{Group, WindowConfig, WindowCounts};
+
+/// How to read the inputs of a run.
+#[derive(Debug, Clone)]
+pub struct ReadConfig {
+    /// Inputs in order; `InputSpec::Stdin` for `-`.
+    pub inputs: Vec<InputSpec>,
+    /// Inputs that form the baseline (`--baseline FILE...`), read before `inputs`.
+    pub baseline: Vec<InputSpec>,
+    /// Line and event caps, multi-line joining.
+    pub split: SplitConfig,
+    /// Header detection options (a given `--log-format`, the reference time for year-less logs).
+    pub detect: DetectOptions,
+}
+
+impl ReadConfig {
+    /// Reads stdin (or the given inputs) with default caps and auto-detection.
+    pub fn new(inputs: Vec<InputSpec>) -> ReadConfig {
+        ReadConfig {
+            inputs,
+            baseline: Vec::new(),
+            split: SplitConfig::default(),
+            detect: DetectOptions::default(),
+        }
+    }
+}
+
+/// What reading one input found.
+#[derive(Debug, Clone)]
+pub struct InputInfo {
+    /// The name the user gave (`-` shows as `<stdin>`).
+    pub name: String,
+    /// Whether the input is part of the baseline.
+    pub group: Group,
+    /// Mapped or streamed; `None` when the input could not be opened.
+    pub access: Option<Access>,
+    /// Compression found by magic bytes.
+    pub compression: Option<Compression>,
+    /// The detected (or given) header format.
+    pub header: Option<HeaderFormat>,
+    /// Lines, events, caps hit.
+    pub stats: SplitStats,
+    /// Earliest header timestamp.
+    pub first_ts: Option<Timestamp>,
+    /// Latest header timestamp.
+    pub last_ts: Option<Timestamp>,
+    /// Events with a timestamp.
+    pub events_with_time: u64,
+    /// Events per level, in [`Level::ALL`] order; events without a level are not counted.
+    pub levels: [u64; 6],
+    /// Why the input could not be read (completely or from some point on).
+    pub error: Option<String>,
+}
+
+impl InputInfo {
+    fn new(name: String, group: Group) -> InputInfo {
+        InputInfo {
+            name,
+            group,
+            access: None,
+            compression: None,
+            header: None,
+            stats: SplitStats::default(),
+            first_ts: None,
+            last_ts: None,
+            events_with_time: 0,
+            levels: [0; 6],
+            error: None,
+        }
+    }
+
+    fn note(&mut self, rec: &Record<'_>) {
+        if let Some(t) = rec.ts {
+            self.events_with_time += 1;
+            self.first_ts = Some(self.first_ts.map_or(t, |f| f.min(t)));
+            self.last_ts = Some(self.last_ts.map_or(t, |l| l.max(t)));
+        }
+        if let Some(l) = rec.level {
+            self.levels[level_index(l)] += 1;
+        }
+    }
+
+    /// The header format's name, or `-` when the input was not read.
+    pub fn format_name(&self) -> &str {
+        self.header.as_ref().map_or("-", |h| h.name())
+    }
+}
+
+/// Levels in severity order, as counted in [`InputInfo::levels`].
+pub const LEVELS: [Level; 6] = [
+    Level::Trace,
+    Level::Debug,
+    Level::Info,
+    Level::Warn,
+    Level::Error,
+    Level::Fatal,
+];
+
+fn level_index(l: Level) -> usize {
+    LEVELS.iter().position(|x| *x == l).unwrap_or(0)
+}
+
+/// What reading all inputs found.
+#[derive(Debug, Clone, Default)]
+pub struct ReadSummary {
+    /// One entry per input, baseline inputs first, in order.
+    pub inputs: Vec<InputInfo>,
+}
+
+impl ReadSummary {
+    /// Inputs that could not be read completely.
+    pub fn errors(&self) -> usize {
+        self.inputs.iter().filter(|i| i.error.is_some()).count()
+    }
+
+    /// Totals over all inputs.
+    pub fn totals(&self) -> SplitStats {
+        let mut t = SplitStats::default();
+        for i in &self.inputs {
+            t.add(&i.stats);
+        }
+        t
+    }
+
+    /// Warnings worth one line on stderr each: caps that were hit and inputs that failed.
+    pub fn warnings(&self, split: &SplitConfig) -> Vec<String> {
+        let t = self.totals();
+        let mut w = Vec::new();
+        for i in &self.inputs {
+            if let Some(e) = &i.error {
+                w.push(e.clone());
+            }
+        }
+        if t.truncated_lines > 0 {
+            w.push(format!(
+                "{} line(s) longer than {} bytes were cut (raise --max-line-bytes to keep more)",
+                t.truncated_lines,
+                split.max_line_bytes()
+            ));
+        }
+        if t.dropped_continuation_lines > 0 {
+            w.push(format!(
+                "{} continuation line(s) past the {} byte event limit were left out of their events",
+                t.dropped_continuation_lines,
+                split.max_event_bytes()
+            ));
+        }
+        w
+    }
+
+    /// The header format to read user-given times with: the first input (incident side
+    /// preferred) whose lines carried timestamps.
+    pub fn time_format(&self) -> Option<&HeaderFormat> {
+        let timed = |g: Group| {
+            self.inputs
+                .iter()
+                .filter(move |i| i.group == g && i.events_with_time > 0)
+                .find_map(|i| i.header.as_ref())
+        };
+        timed(Group::Target).or_else(|| timed(Group::Baseline))
+    }
+}
+
+/// Reads every input in order (baseline inputs first) and calls `f` with each event, its
+/// parsed header and its group.
+///
+/// Each input gets its own header format, detected from its first lines (or the given
+/// `--log-format`). An input that cannot be opened or fails part way is recorded in the
+/// summary with its error; the other inputs are still read.
+pub fn read_records<F>(cfg: &ReadConfig, mut f: F) -> ReadSummary
+where
+    F: FnMut(Group, &Event<'_>, &Record<'_>),
+{
+    let mut summary = ReadSummary::default();
+    let all = cfg
+        .baseline
+        .iter()
+        .map(|s| (Group::Baseline, s))
+        .chain(cfg.inputs.iter().map(|s| (Group::Target, s)));
+    for (idx, (group, spec)) in all.enumerate() {
+        let source = u32::try_from(idx).unwrap_or(u32::MAX);
+        let mut info = InputInfo::new(spec.display_name(), group);
+        let mut input = match Input::open(spec) {
+            Ok(i) => i,
+            Err(e) => {
+                info.error = Some(e.to_string());
+                summary.inputs.push(info);
+                continue;
+            }
+        };
+        info.access = Some(input.access());
+        info.compression = Some(input.compression());
+        let format = detect_format(&mut input, cfg);
+        let result = input.for_each_event(source, &cfg.split, |ev| {
+            let rec = format.parse(ev.head);
+            info.note(&rec);
+            // Kept up to date here so that an input that fails part way still reports the
+            // lines it delivered; a complete read replaces these with the splitter's stats.
+            info.stats.events += 1;
+            info.stats.lines += u64::from(ev.lines);
+            f(group, ev, &rec);
+            ControlFlow::Continue(())
+        });
+        info.header = Some(format);
+        match result {
+            Ok(stats) => info.stats = stats,
+            Err(e) => info.error = Some(e.to_string()),
+        }
+        summary.inputs.push(info);
+    }
+    summary
+}
+
+/// Detects an input's header format from the event heads in its first bytes.
+fn detect_format(input: &mut Input, cfg: &ReadConfig) -> HeaderFormat {
+    let peek = input.peek();
+    // Leave out a last line that the peek window may have cut.
+    let whole = match memchr::memrchr(b'\n', peek) {
+        Some(i) if peek.len() >= PEEK_BYTES => &peek[..=i],
+        _ => peek,
+    };
+    // The splitter lends each head only for the callback; it is a slice of `whole`
+    // (zero-copy), so keep its position and take the slice again afterwards.
+    let base = whole.as_ptr() as usize;
+    let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(record::SAMPLE_LINES);
+    split_all(whole, 0, &cfg.split, |ev| {
+        let start = (ev.head.as_ptr() as usize).wrapping_sub(base);
+        ranges.push((start, start.saturating_add(ev.head.len())));
+        if ranges.len() < record::SAMPLE_LINES {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
+    });
+    let heads: Vec<&[u8]> = ranges
+        .iter()
+        .filter_map(|&(a, b)| whole.get(a..b))
+        .collect();
+    record::detect(&heads, &cfg.detect)
+}
+
+/// The result of a command, for the exit code and stderr.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Inputs that could not be read completely (exit code 2).
+    pub input_errors: usize,
+    /// Findings flagged by the analysis (exit code 1 with `--fail-on-anomaly`).
+    pub flagged: usize,
+    /// One-line warnings for stderr.
+    pub warnings: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mining
+
+/// How to mine: the miner and the time-bucket accumulator, and a state to start from.
+#[derive(Debug, Clone, Default)]
+pub struct MineConfig {
+    /// Template miner settings.
+    pub miner: MinerConfig,
+    /// Time bucket settings.
+    pub window: WindowConfig,
+    /// A saved miner state to continue from (`--load-state`).
+    pub load_state: Option<PathBuf>,
+}
+
+/// Cluster id under which the counts of evicted clusters are kept, so totals still add up.
+pub const EVICTED_CLUSTER: u32 = u32::MAX;
+
+/// The window accumulator keys clusters by `u32`; ids past that range (more than four billion
+/// clusters created in one run) share the last id below the catch-all.
+fn window_id(id: ClusterId) -> u32 {
+    u32::try_from(id.0)
+        .unwrap_or(EVICTED_CLUSTER - 1)
+        .min(EVICTED_CLUSTER - 1)
+}
+
+/// Most slots passed to the accumulator per event (the accumulator's own `max_slots` applies
+/// after this); a fixed array keeps the hot loop free of allocation.
+const MAX_EVENT_PARAMS: usize = 64;
+
+/// What mining the inputs produced.
+pub struct Mined {
+    /// The miner with every cluster.
+    pub miner: Miner,
+    /// Per-template counts over time.
+    pub counts: WindowCounts,
+    /// What was read.
+    pub read: ReadSummary,
+    /// Final templates of evicted clusters, by id (kept only when per-line output asks).
+    pub evicted: HashMap<u64, String>,
+}
+
+impl std::fmt::Debug for Mined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mined")
+            .field("clusters", &self.miner.len())
+            .field("read", &self.read)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-line output: one cluster id per event, spilled to a temporary file so memory stays
+/// bounded on any input; the final templates are only known at the end.
+pub struct PerLine {
+    file: BufWriter<File>,
+    events: u64,
+}
+
+impl PerLine {
+    /// A spill file in the system's temporary directory.
+    pub fn new() -> std::io::Result<PerLine> {
+        Ok(PerLine {
+            file: BufWriter::new(tempfile::tempfile()?),
+            events: 0,
+        })
+    }
+
+    fn push(&mut self, id: ClusterId, lines: u32) -> std::io::Result<()> {
+        self.events += 1;
+        self.file.write_all(&id.0.to_le_bytes())?;
+        self.file.write_all(&lines.to_le_bytes())
+    }
+
+    /// Writes one JSON object per input line: `{"line_no", "cluster_id", "template"}` with the
+    /// final template of the line's cluster.
+    pub fn write_jsonl(self, mined: &Mined, out: &mut dyn Write) -> Result<(), Error> {
+        let mut file = self
+            .file
+            .into_inner()
+            .map_err(|e| Error::Output(e.into_error()))?;
+        file.seek(SeekFrom::Start(0)).map_err(Error::Output)?;
+        let mut r = BufReader::new(file);
+        let mut cache: HashMap<u64, (u64, String)> = HashMap::new();
+        let mut line_no: u64 = 0;
+        let mut rec = [0u8; 12];
+        for _ in 0..self.events {
+            r.read_exact(&mut rec).map_err(Error::Output)?;
+            let id = u64::from_le_bytes(rec[..8].try_into().unwrap_or_default());
+            let lines = u32::from_le_bytes(rec[8..].try_into().unwrap_or_default());
+            let (cid, template) = cache.entry(id).or_insert_with(|| {
+                match mined
+                    .miner
+                    .resolve(ClusterId(id))
+                    .and_then(|r| mined.miner.cluster(r))
+                {
+                    Some(c) => (c.id().0, c.template()),
+                    None => (
+                        id,
+                        mined
+                            .evicted
+                            .get(&id)
+                            .cloned()
+                            .unwrap_or_else(|| "<*>".to_owned()),
+                    ),
+                }
+            });
+            let template = serde_json::to_string(template).unwrap_or_default();
+            for _ in 0..lines.max(1) {
+                line_no += 1;
+                writeln!(
+                    out,
+                    "{{\"line_no\":{line_no},\"cluster_id\":{cid},\"template\":{template}}}"
+                )
+                .map_err(Error::output)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads and mines every input: the miner learns templates, the accumulator counts each
+/// event under its cluster, time bucket and group, with its parameter values.
+pub fn mine(
+    read: &ReadConfig,
+    cfg: &MineConfig,
+    mut per_line: Option<&mut PerLine>,
+) -> Result<Mined, Error> {
+    let mut miner = match &cfg.load_state {
+        Some(path) => load_state(path)?,
+        None => Miner::new(cfg.miner.clone()),
+    };
+    let mut counts =
+        WindowCounts::new(cfg.window).map_err(|e| Error::Usage(format!("time buckets: {e}")))?;
+    let keep_evicted = per_line.is_some();
+    let mut evicted: HashMap<u64, String> = HashMap::new();
+    let mut seen_evictions = miner.stats().evicted;
+    let mut spill_error: Option<std::io::Error> = None;
+    let empty: &[u8] = &[];
+    let summary = read_records(read, |group, ev, rec| {
+        let obs = miner.observe(&rec.message, rec.ts);
+        let cluster = obs.cluster;
+        let mut params = [(0u16, empty); MAX_EVENT_PARAMS];
+        let mut n = 0;
+        for (slot, value) in obs.params() {
+            if n == MAX_EVENT_PARAMS {
+                break;
+            }
+            params[n] = (u16::try_from(slot).unwrap_or(u16::MAX), value);
+            n += 1;
+        }
+        counts.observe(group, rec.ts, window_id(cluster), rec.level, &params[..n]);
+        if let Some(p) = per_line.as_deref_mut()
+            && spill_error.is_none()
+            && let Err(e) = p.push(cluster, ev.lines)
+        {
+            spill_error = Some(e);
+        }
+        let ev_count = miner.stats().evicted;
+        if ev_count != seen_evictions {
+            seen_evictions = ev_count;
+            let gone = miner.take_evicted();
+            let mut moves = Vec::with_capacity(gone.len() * 2);
+            for g in gone {
+                for id in std::iter::once(g.id).chain(g.merged.iter().copied()) {
+                    moves.push((window_id(id), EVICTED_CLUSTER));
+                    if keep_evicted {
+                        evicted.insert(id.0, g.template.clone());
+                    }
+                }
+            }
+            counts.relabel(&moves);
+        }
+    });
+    if let Some(e) = spill_error {
+        return Err(Error::Output(e));
+    }
+    // Clusters merged into others: their counts belong to the surviving cluster.
+    let moves: Vec<(u32, u32)> = counts
+        .cluster_ids()
+        .into_iter()
+        .filter(|&id| id != EVICTED_CLUSTER)
+        .filter_map(|id| {
+            let to = match miner.resolve(ClusterId(u64::from(id))) {
+                Some(r) => window_id(r),
+                None => EVICTED_CLUSTER,
+            };
+            (to != id).then_some((id, to))
+        })
+        .collect();
+    counts.relabel(&moves);
+    Ok(Mined {
+        miner,
+        counts,
+        read: summary,
+        evicted,
+    })
+}
+
+/// Loads a saved miner state, naming the file in any error.
+pub fn load_state(path: &Path) -> Result<Miner, Error> {
+    let file = File::open(path).map_err(|e| {
+        Error::Usage(format!(
+            "cannot open the state file {}: {e}; check the --load-state path",
+            path.display()
+        ))
+    })?;
+    Miner::load(BufReader::new(file)).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
+}
+
+/// Saves the miner state to `path` (written to a temporary file beside it, then renamed, so
+/// a failed write never leaves a half-written state where a good one was).
+pub fn save_state(miner: &Miner, path: &Path) -> Result<(), Error> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let fail = |e: &dyn std::fmt::Display| {
+        Error::Usage(format!(
+            "cannot write the state file {}: {e}",
+            path.display()
+        ))
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
+    {
+        let mut w = BufWriter::new(tmp.as_file_mut());
+        miner.save(&mut w).map_err(|e| fail(&e))?;
+        w.flush().map_err(|e| fail(&e))?;
+    }
+    tmp.persist(path).map_err(|e| fail(&e.error))?;
+    Ok(())
+}
+
+/// Merges saved miner states (`logsift merge-state A B... -o C`).
+pub fn merge_states(inputs: &[PathBuf], output: &Path) -> Result<Miner, Error> {
+    let mut iter = inputs.iter();
+    let first = iter
+        .next()
+        .ok_or_else(|| Error::Usage("merge-state needs at least one state file".into()))?;
+    let mut acc = load_state(first)?;
+    for p in iter {
+        let next = load_state(p)?;
+        acc = Miner::merge(&acc, &next)
+            .map_err(|e| Error::Usage(format!("merging {}: {e}", p.display())))?;
+    }
+    save_state(&acc, output)?;
+    Ok(acc)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analysis
+
+/// How the incident window is asked for, before times are resolved against the log.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum WindowRequest {
+    /// Nothing given: baseline inputs if any, else a change-point search.
+    #[default]
+    Auto,
+    /// `--incident-start TIME [--incident-end TIME]`, as the user wrote them.
+    IncidentStart {
+        /// Start of the incident.
+        start: String,
+        /// End of the incident.
+        end: Option<String>,
+    },
+    /// `--last DURATION`, in milliseconds.
+    Last(i64),
+}
+
+/// Everything the main job needs.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyseConfig {
+    /// Mining settings.
+    pub mine: MineConfig,
+    /// The window the user asked for.
+    pub window: WindowRequest,
+    /// Statistics settings.
+    pub score: ScoreConfig,
+    /// Save the miner state here after mining (`--save-state`).
+    pub save_state: Option<PathBuf>,
+}
+
+/// A finished analysis with what it was computed from.
+#[derive(Debug)]
+pub struct Analysed {
+    /// The mined templates and counts.
+    pub mined: Mined,
+    /// The findings.
+    pub analysis: Analysis,
+}
+
+/// Reads, mines and analyses: the main job up to the findings.
+pub fn analyse(read: &ReadConfig, cfg: &AnalyseConfig) -> Result<Analysed, Error> {
+    let mined = mine(read, &cfg.mine, None)?;
+    if let Some(p) = &cfg.save_state {
+        save_state(&mined.miner, p)?;
+    }
+    if mined.read.inputs.iter().all(|i| i.access.is_none()) {
+        // Nothing could be opened: the input errors say why; there is nothing to analyse.
+        return Err(Error::Usage(
+            mined
+                .read
+                .inputs
+                .iter()
+                .filter_map(|i| i.error.clone())
+                .next()
+                .unwrap_or_else(|| "no input could be read".into()),
+        ));
+    }
+    let spec = resolve_window(
+        &cfg.window,
+        !read.baseline.is_empty(),
+        &mined.read,
+        &read.detect,
+    )?;
+    let clusters = cluster_infos(&mined);
+    let analysis = match score::analyse(&mined.counts, &clusters, &spec, &cfg.score) {
+        Ok(a) => a,
+        Err(score::ScoreError::NoEvents) => {
+            return Err(Error::Usage(
+                "the inputs hold no log lines; check that the files are not empty".into(),
+            ));
+        }
+        Err(e) => return Err(Error::Usage(e.to_string())),
+    };
+    Ok(Analysed { mined, analysis })
+}
+
+/// What the analysis needs to know about each cluster that has counts.
+fn cluster_infos(mined: &Mined) -> Vec<ClusterInfo> {
+    let mut out = Vec::new();
+    for id in mined.counts.cluster_ids() {
+        if id == EVICTED_CLUSTER {
+            out.push(ClusterInfo {
+                id,
+                template: "<clusters evicted at --max-clusters>".into(),
+                level: None,
+                first_seen: None,
+                last_seen: None,
+                samples: Vec::new(),
+            });
+            continue;
+        }
+        let Some(c) = mined.miner.cluster(ClusterId(u64::from(id))) else {
+            continue;
+        };
+        out.push(ClusterInfo {
+            id,
+            template: c.template(),
+            level: None,
+            first_seen: c.first_seen(),
+            last_seen: c.last_seen(),
+            samples: c
+                .samples()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect(),
+        });
+    }
+    out
+}
+
+/// Turns the user's window request into the analysis' terms, reading absolute times the way
+/// the log's own timestamps are read.
+pub fn resolve_window(
+    req: &WindowRequest,
+    has_baseline: bool,
+    read: &ReadSummary,
+    detect: &DetectOptions,
+) -> Result<WindowSpec, Error> {
+    Ok(match req {
+        WindowRequest::Auto if has_baseline => WindowSpec::BaselineInputs,
+        WindowRequest::Auto => WindowSpec::Auto,
+        WindowRequest::Last(ms) => WindowSpec::Last { ms: *ms },
+        WindowRequest::IncidentStart { start, end } => WindowSpec::IncidentStart {
+            start: resolve_time("--incident-start", start, read, detect)?,
+            end: end
+                .as_deref()
+                .map(|e| resolve_time("--incident-end", e, read, detect))
+                .transpose()?,
+        },
+    })
+}
+
+/// Reads a TIME argument: `-30m` (before the end of the data), RFC 3339, or a timestamp copied
+/// from the log in the log's own format.
+pub fn resolve_time(
+    flag: &str,
+    text: &str,
+    read: &ReadSummary,
+    detect: &DetectOptions,
+) -> Result<TimeRef, Error> {
+    let t = text.trim();
+    if let Some(rel) = t.strip_prefix('-')
+        && let Ok(ms) = parse_duration(rel)
+    {
+        return Ok(TimeRef::BeforeEnd(ms));
+    }
+    let parsed = match read.time_format() {
+        Some(f) => f.parse_time(t, detect),
+        None => HeaderFormat::none().parse_time(t, detect),
+    };
+    parsed.map(TimeRef::At).ok_or_else(|| {
+        let example = read
+            .inputs
+            .iter()
+            .find_map(|i| i.first_ts)
+            .map(|ts| format!(" (the log starts at {ts})"))
+            .unwrap_or_default();
+        Error::Usage(format!(
+            "cannot read {flag} {text:?} as a time: give a time relative to the end of the \
+             data (-30m), RFC 3339 (2026-11-27T14:02:00Z), or a timestamp copied from the log \
+             in its own format{example}"
+        ))
+    })
+}
+
+/// Parses a duration: a number and a unit (`ms`, `s`, `m`, `h`, `d`, `w`), possibly several
+/// (`1h30m`). A bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty duration; write e.g. 30m, 2h or 1h30m".into());
+    }
+    if let Ok(secs) = t.parse::<u64>() {
+        return i64::try_from(secs)
+            .ok()
+            .and_then(|s| s.checked_mul(1_000))
+            .ok_or_else(|| format!("duration {t:?} is too long"));
+    }
+    let b = t.as_bytes();
+    let mut i = 0;
+    let mut total: i64 = 0;
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if start == i {
+            return Err(format!(
+                "cannot read duration {t:?}: write e.g. 30m, 2h or 1h30m"
+            ));
+        }
+        let n: i64 = t[start..i]
+            .parse()
+            .map_err(|_| format!("duration {t:?} is too long"))?;
+        let ustart = i;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let unit = match &t[ustart..i] {
+            "ms" => 1,
+            "s" | "sec" | "secs" => 1_000,
+            "m" | "min" | "mins" => 60_000,
+            "h" | "hr" | "hrs" => 3_600_000,
+            "d" | "day" | "days" => 86_400_000,
+            "w" | "week" | "weeks" => 604_800_000,
+            u => {
+                return Err(format!(
+                    "unknown unit {u:?} in duration {t:?}: use ms, s, m, h, d or w"
+                ));
+            }
+        };
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("duration {t:?} is too long"))?;
+    }
+    if total <= 0 {
+        return Err(format!("duration {t:?} must be longer than zero"));
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_in_every_unit() {
+        assert_eq!(parse_duration("30m"), Ok(1_800_000));
+        assert_eq!(parse_duration("1h30m"), Ok(5_400_000));
+        assert_eq!(parse_duration("90"), Ok(90_000));
+        assert_eq!(parse_duration("250ms"), Ok(250));
+        assert_eq!(parse_duration("2d"), Ok(172_800_000));
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+}

@@ -1,0 +1,570 @@
+//! The command-line front end: clap definitions (their doc comments are the `--help` text) and
+//! their resolution into the library's configuration types.
+//!
+//! Owns flag parsing, defaults that depend on the environment (`NO_COLOR`, a terminal on
+//! stdout) and the mapping of outcomes to exit codes. It does no analysis itself: every
+//! command calls a function of [`crate::app`], the same ones the server calls.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::app::{self, AnalyseConfig, MineConfig, PerLine, ReadConfig, WindowRequest};
+use crate::error::{EXIT_ANOMALY, EXIT_INPUT, EXIT_OK, Error};
+use crate::input::{InputSpec, SplitConfig};
+use crate::mine::MinerConfig;
+use crate::record::DetectOptions;
+use crate::report::{self, Report, TextOptions};
+use crate::score::ScoreConfig;
+
+const EXAMPLES: &str = "\
+Examples:
+  kubectl logs deploy/api --since=1h | logsift      what changed? (window found automatically)
+  logsift app.log --incident-start '2026-11-27 14:02:00,000'
+                                                    the incident began then; the rest is baseline
+  logsift app.log --last 30m                        the last 30 minutes against what came before
+  logsift --baseline yesterday.log.gz today.log     a known-good run against today
+  logsift app.log --format json | jq '.flagged[0]'  machine-readable findings
+  logsift templates app.log                         the templates, most frequent first
+
+Times: relative to the end of the data (-30m), RFC 3339, or copied from the log in its own
+format ('Dec 10 07:55:46', '081109 213615', '2015-10-18 19:01:47,000', '1117842170').
+
+Exit codes: 0 the run worked; 1 something was flagged and --fail-on-anomaly was given;
+2 bad input or usage (the other inputs are still read).";
+
+/// Turns millions of log lines into a short, trustworthy account of what changed.
+///
+/// logsift reads logs (files, or stdin when no file or `-` is given; gzip and zstd are
+/// recognised by their first bytes), finds each line's header (timestamp, level, component),
+/// mines the messages into templates, counts each template over time, and reports what
+/// changed between a baseline and the incident window: new templates, spikes, drops, trends,
+/// and shifts in the values of a template's variables.
+#[derive(Debug, Parser)]
+#[command(
+    name = "logsift",
+    version,
+    about,
+    long_about,
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    summarize: SummarizeArgs,
+
+    #[command(flatten)]
+    global: GlobalArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the templates mined from the logs, most frequent first.
+    ///
+    /// Each template is a log message with its variable parts written as `<*>`, the
+    /// convention of the Loghub benchmark.
+    Templates(TemplatesArgs),
+    /// Merge miner states saved from different shards into one.
+    ///
+    /// Equal templates, or one generalising the other, become one; counts and times add up.
+    MergeState(MergeArgs),
+}
+
+/// Options of the main job (summarize).
+#[derive(Debug, Args)]
+struct SummarizeArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    #[command(flatten)]
+    mine: MineArgs,
+
+    /// Known-good logs to compare against (repeat for several); the FILE arguments are then
+    /// the incident.
+    #[arg(long, value_name = "FILE", help_heading = "Window")]
+    baseline: Vec<OsString>,
+
+    /// Start of the incident: -30m (before the end of the data), RFC 3339, or a timestamp
+    /// copied from the log. Everything before it is the baseline.
+    #[arg(
+        long,
+        value_name = "TIME",
+        allow_hyphen_values = true,
+        help_heading = "Window"
+    )]
+    incident_start: Option<String>,
+
+    /// End of the incident (default: the end of the data).
+    #[arg(
+        long,
+        value_name = "TIME",
+        allow_hyphen_values = true,
+        requires = "incident_start",
+        help_heading = "Window"
+    )]
+    incident_end: Option<String>,
+
+    /// The incident is the last DURATION of the data (e.g. 30m, 2h).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        conflicts_with = "incident_start",
+        help_heading = "Window"
+    )]
+    last: Option<String>,
+
+    /// Width of a chart bucket (e.g. 1m); chosen from the time span by default.
+    #[arg(long, value_name = "DURATION", help_heading = "Window")]
+    bucket: Option<String>,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text, help_heading = "Output")]
+    format: ReportFormat,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE", help_heading = "Output")]
+    output: Option<PathBuf>,
+
+    /// Findings shown in full in the text report.
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
+    top: usize,
+
+    /// Exit with code 1 when anything is flagged (for CI and cron).
+    #[arg(long, help_heading = "Output")]
+    fail_on_anomaly: bool,
+
+    /// Summarizer: `off` writes the offline summary (more summarizers come with an LLM
+    /// endpoint).
+    #[arg(long, value_enum, default_value_t = LlmMode::Off, help_heading = "Summary")]
+    llm: LlmMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// For terminals and plain-text mail.
+    Text,
+    /// Stable JSON for programs.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LlmMode {
+    /// No model: the offline summary.
+    Off,
+}
+
+/// How inputs are read.
+#[derive(Debug, Args)]
+struct InputArgs {
+    /// Log files to read, in order. `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    files: Vec<OsString>,
+
+    /// Header format in the Loghub notation, instead of auto-detection: fields are `<Name>`,
+    /// the last one `<Content>`; the text between fields is a regex (escape brackets as `\[`).
+    /// Fields named like Date, Time, Timestamp or Month hold the time; Level the severity.
+    #[arg(long, value_name = "FORMAT", help_heading = "Input")]
+    log_format: Option<String>,
+
+    /// Lines longer than this many bytes are cut; the cut lines are counted and reported.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024, help_heading = "Input")]
+    max_line_bytes: usize,
+
+    /// Do not join continuation lines (stack traces, indented lines) to the event before them.
+    #[arg(long, help_heading = "Input")]
+    no_multiline: bool,
+}
+
+/// How templates are mined.
+#[derive(Debug, Args)]
+struct MineArgs {
+    /// Most templates kept; beyond it the least recently seen is evicted (and counted).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100_000,
+        help_heading = "Mining"
+    )]
+    max_clusters: usize,
+
+    /// Continue from a miner state saved by --save-state.
+    #[arg(long, value_name = "FILE", help_heading = "Mining")]
+    load_state: Option<PathBuf>,
+
+    /// Save the miner state after reading (a versioned file, see docs/state-format.md).
+    #[arg(long, value_name = "FILE", help_heading = "Mining")]
+    save_state: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct TemplatesArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    #[command(flatten)]
+    mine: MineArgs,
+
+    /// Output format: an aligned table, a JSON array, or one JSON object per template.
+    #[arg(long, value_enum, default_value_t = TemplatesFormat::Table)]
+    format: TemplatesFormat,
+
+    /// Also write one JSON object per input line, in input order, to FILE:
+    /// {"line_no", "cluster_id", "template"} with the final template of the line's cluster.
+    #[arg(long, value_name = "FILE")]
+    per_line: Option<PathBuf>,
+
+    /// Write the template list to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TemplatesFormat {
+    /// Count, id and template, most frequent first.
+    Table,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// State files to merge (written by --save-state).
+    #[arg(value_name = "STATE", required = true, num_args = 1..)]
+    states: Vec<PathBuf>,
+
+    /// Where to write the merged state.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+}
+
+/// Options that apply to every command.
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// When to colour the output. `auto` colours a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+
+    /// Print no warnings on stderr, only errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Resolves `auto` against the environment: colour only on a terminal and without NO_COLOR
+    /// (<https://no-color.org>: any non-empty value disables colour).
+    fn resolve(self, to_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                !no_color && to_terminal
+            }
+        }
+    }
+}
+
+/// Parses the process arguments, runs the command and returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let quiet = cli.global.quiet;
+    match run(cli) {
+        Ok(outcome) => {
+            warn(&outcome.warnings, quiet);
+            outcome.code
+        }
+        Err(Error::BrokenPipe) => EXIT_OK,
+        Err(e) => {
+            eprintln!("logsift: error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+struct CliOutcome {
+    code: i32,
+    warnings: Vec<String>,
+}
+
+fn warn(warnings: &[String], quiet: bool) {
+    if quiet {
+        return;
+    }
+    for w in warnings {
+        eprintln!("logsift: warning: {w}");
+    }
+}
+
+fn run(cli: Cli) -> Result<CliOutcome, Error> {
+    match cli.command {
+        None => summarize(cli.summarize, &cli.global),
+        Some(Command::Templates(t)) => templates(t, &cli.global),
+        Some(Command::MergeState(m)) => {
+            let merged = app::merge_states(&m.states, &m.output)?;
+            let s = merged.stats();
+            Ok(CliOutcome {
+                code: EXIT_OK,
+                warnings: if cli.global.quiet {
+                    Vec::new()
+                } else {
+                    vec![format!(
+                        "merged {} state(s) into {}: {} templates, {} lines",
+                        m.states.len(),
+                        m.output.display(),
+                        s.clusters,
+                        s.lines
+                    )]
+                },
+            })
+        }
+    }
+}
+
+/// Opens the report destination: the file given with `-o`, else stdout.
+fn open_output(path: Option<&PathBuf>) -> Result<(Box<dyn Write>, bool), Error> {
+    match path {
+        Some(p) => {
+            let f = File::create(p).map_err(|e| {
+                Error::Usage(format!(
+                    "cannot write {}: {e}; check the -o path",
+                    p.display()
+                ))
+            })?;
+            Ok((Box::new(BufWriter::new(f)), false))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let tty = stdout.is_terminal();
+            Ok((Box::new(BufWriter::new(stdout.lock())), tty))
+        }
+    }
+}
+
+fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Error> {
+    let mut read = read_config(&args.input)?;
+    read.baseline = args
+        .baseline
+        .iter()
+        .map(|f| InputSpec::from_arg(f))
+        .collect();
+    let window = match (&args.incident_start, &args.last) {
+        (Some(s), _) => WindowRequest::IncidentStart {
+            start: s.clone(),
+            end: args.incident_end.clone(),
+        },
+        (None, Some(l)) => WindowRequest::Last(
+            app::parse_duration(l).map_err(|e| Error::Usage(format!("--last: {e}")))?,
+        ),
+        (None, None) => WindowRequest::Auto,
+    };
+    let display_bucket = args
+        .bucket
+        .as_deref()
+        .map(|b| app::parse_duration(b).map_err(|e| Error::Usage(format!("--bucket: {e}"))))
+        .transpose()?;
+    let score = ScoreConfig::builder()
+        .display_bucket_ms(display_bucket)
+        .build()
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let cfg = AnalyseConfig {
+        mine: mine_config(&args.mine)?,
+        window,
+        score,
+        save_state: args.mine.save_state.clone(),
+    };
+    let _ = args.llm;
+    let analysed = app::analyse(&read, &cfg)?;
+    let report = Report::new(&analysed);
+    let (mut out, tty) = open_output(args.output.as_ref())?;
+    let opts = TextOptions {
+        color: global.color.resolve(tty),
+        top: args.top.max(1),
+    };
+    let format = match args.format {
+        ReportFormat::Text => report::Format::Text,
+        ReportFormat::Json => report::Format::Json,
+    };
+    report::render(&report, format, &opts, &mut out).map_err(Error::output)?;
+    out.flush().map_err(Error::output)?;
+    let read_summary = &analysed.mined.read;
+    let code = if read_summary.errors() > 0 {
+        EXIT_INPUT
+    } else if args.fail_on_anomaly && !report.flagged.is_empty() {
+        EXIT_ANOMALY
+    } else {
+        EXIT_OK
+    };
+    Ok(CliOutcome {
+        code,
+        warnings: read_summary.warnings(&read.split),
+    })
+}
+
+fn templates(args: TemplatesArgs, _global: &GlobalArgs) -> Result<CliOutcome, Error> {
+    let read = read_config(&args.input)?;
+    let mine_cfg = mine_config(&args.mine)?;
+    let mut per_line = match &args.per_line {
+        Some(_) => Some(PerLine::new().map_err(|e| {
+            Error::Usage(format!(
+                "cannot create a temporary file for --per-line: {e}"
+            ))
+        })?),
+        None => None,
+    };
+    let mined = app::mine(&read, &mine_cfg, per_line.as_mut())?;
+    if let Some(p) = &args.mine.save_state {
+        app::save_state(&mined.miner, p)?;
+    }
+    if let (Some(path), Some(pl)) = (&args.per_line, per_line) {
+        let f = File::create(path).map_err(|e| {
+            Error::Usage(format!(
+                "cannot write {}: {e}; check the --per-line path",
+                path.display()
+            ))
+        })?;
+        let mut w = BufWriter::new(f);
+        pl.write_jsonl(&mined, &mut w)?;
+        w.flush().map_err(Error::output)?;
+    }
+    let (mut out, _) = open_output(args.output.as_ref())?;
+    write_templates(&mined, args.format, &mut out).map_err(Error::output)?;
+    out.flush().map_err(Error::output)?;
+    let mut warnings = mined.read.warnings(&read.split);
+    let stats = mined.miner.stats();
+    if stats.evicted > 0 {
+        warnings.push(format!(
+            "{} template(s) were evicted at --max-clusters {}; raise it to keep more",
+            stats.evicted,
+            mined.miner.config().max_clusters()
+        ));
+    }
+    Ok(CliOutcome {
+        code: if mined.read.errors() > 0 {
+            EXIT_INPUT
+        } else {
+            EXIT_OK
+        },
+        warnings,
+    })
+}
+
+fn write_templates(
+    mined: &app::Mined,
+    format: TemplatesFormat,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Row {
+        cluster_id: u64,
+        count: u64,
+        template: String,
+        first_seen: Option<String>,
+        last_seen: Option<String>,
+        samples: Vec<String>,
+    }
+    let table = mined.miner.table();
+    let rows = table.iter().map(|c| Row {
+        cluster_id: c.id().0,
+        count: c.count(),
+        template: c.template(),
+        first_seen: c.first_seen().map(|t| t.to_string()),
+        last_seen: c.last_seen().map(|t| t.to_string()),
+        samples: c
+            .samples()
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect(),
+    });
+    match format {
+        TemplatesFormat::Json => {
+            let all: Vec<Row> = rows.collect();
+            serde_json::to_writer_pretty(&mut *out, &all).map_err(std::io::Error::other)?;
+            writeln!(out)
+        }
+        TemplatesFormat::Jsonl => {
+            for r in rows {
+                serde_json::to_writer(&mut *out, &r).map_err(std::io::Error::other)?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+        TemplatesFormat::Table => {
+            let total: u64 = table.iter().map(|c| c.count()).sum();
+            writeln!(out, "{} templates from {} lines", table.len(), total)?;
+            writeln!(out, "{:>9}  {:>6}  TEMPLATE", "COUNT", "ID")?;
+            for r in rows {
+                writeln!(
+                    out,
+                    "{:>9}  {:>6}  {}",
+                    r.count,
+                    r.cluster_id,
+                    report::safe_text(&r.template)
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn read_config(args: &InputArgs) -> Result<ReadConfig, Error> {
+    let inputs: Vec<InputSpec> = if args.files.is_empty() {
+        vec![InputSpec::Stdin]
+    } else {
+        args.files.iter().map(|f| InputSpec::from_arg(f)).collect()
+    };
+    let split = SplitConfig::builder()
+        .max_line_bytes(args.max_line_bytes)
+        .max_event_bytes(args.max_line_bytes.saturating_mul(4).max(256 * 1024))
+        .multiline(!args.no_multiline)
+        .build()
+        .map_err(|e| Error::Usage(format!("--max-line-bytes: {e}")))?;
+    let mut detect = DetectOptions::builder();
+    if let Some(f) = &args.log_format {
+        detect = detect.log_format(f.clone());
+    }
+    let detect = detect.build().map_err(|e| Error::Usage(e.to_string()))?;
+    Ok(ReadConfig {
+        inputs,
+        baseline: Vec::new(),
+        split,
+        detect,
+    })
+}
+
+fn mine_config(args: &MineArgs) -> Result<MineConfig, Error> {
+    let miner = MinerConfig::builder()
+        .max_clusters(args.max_clusters)
+        .build()
+        .map_err(|e| Error::Usage(format!("--max-clusters: {e}")))?;
+    Ok(MineConfig {
+        miner,
+        load_state: args.load_state.clone(),
+        ..MineConfig::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
