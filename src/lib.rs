@@ -14,6 +14,7 @@
 
 pub mod error;
 pub mod input;
+pub mod llm;
 pub mod mask;
 pub mod mine;
 pub mod record;
