@@ -13,14 +13,14 @@
 #   OPENAI_BASE_URL=http://127.0.0.1:8080/v1 LOGSIFT_E2E_LLM=1 cargo test --test llm_e2e -- --nocapture
 # Add OPENAI_API_KEY for a hosted API.
 #
-# Environment: LLM_DIR (where the server is installed; default ~/.cache/logsift-llm-venv), LLM_PORT (8089),
+# Environment: LLM_SERVE_SCRIPT (another path to serve-local-llm.sh), LLM_DIR (where the server is installed; default ~/.cache/logsift-llm-venv), LLM_PORT (8089),
 # LLM_N_CTX (8192: the prompt budget is counted in cl100k tokens, and SmolLM2's smaller
 # vocabulary needs more tokens for the same text), LLM_THREADS (1).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-serve="$root/../shared/llm/serve-local-llm.sh"
+serve="${LLM_SERVE_SCRIPT:-$root/../shared/llm/serve-local-llm.sh}"
 dir="${LLM_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/logsift-llm-venv}"
 
 if [[ -n "${OPENAI_BASE_URL:-}" ]]; then

@@ -160,6 +160,7 @@ async fn success_uses_the_model_answer() {
     assert_eq!(s.attempts, 1);
     assert_eq!(s.model.as_deref(), Some("test-model"));
     assert_eq!((s.tokens_in, s.tokens_out), (Some(2_100), Some(180)));
+    assert_eq!(s.attempt_log[0].tokens_in, Some(2_100));
     assert!(s.latency_ms.is_some());
     assert_eq!(s.findings[0].clusters, vec![7, 9]);
     assert!(s.headline.starts_with("New ERROR template in cluster 7"));

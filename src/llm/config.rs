@@ -28,8 +28,8 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 /// enough for 4k-context local models with room for the answer, large enough for about ten
 /// findings with samples.
 pub const DEFAULT_MAX_PROMPT_TOKENS: usize = 3_000;
-/// Smallest accepted prompt budget: the system prompt and framing alone take about 800
-/// tokens, and a budget that fits no finding is a configuration mistake.
+/// Smallest accepted prompt budget: the system prompt takes about 600 tokens and the window
+/// description about 150, and a budget that fits no finding is a configuration mistake.
 pub const MIN_PROMPT_TOKENS: usize = 1_200;
 /// Largest accepted prompt budget: beyond every current model's context.
 pub const MAX_PROMPT_TOKENS: usize = 1_000_000;
@@ -133,7 +133,7 @@ pub enum LlmConfigError {
     /// A prompt budget out of range.
     #[error(
         "--max-prompt-tokens {0} is out of range: use {MIN_PROMPT_TOKENS} to {MAX_PROMPT_TOKENS} \
-         (the system prompt alone takes about 800)"
+         (the system prompt and the window take about 750)"
     )]
     PromptBudget(usize),
     /// A numeric limit out of range.

@@ -59,6 +59,12 @@ pub struct Attempt {
     /// Where that wait came from: `retry-after` or `backoff`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_reason: Option<&'static str>,
+    /// Prompt tokens of this request, as the server's `usage` reports them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_in: Option<u64>,
+    /// Answer tokens of this request, likewise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_out: Option<u64>,
 }
 
 /// The state of one summary call, shared by the transport and the caller.
@@ -80,6 +86,8 @@ impl Call {
                 outcome,
                 wait_ms: None,
                 wait_reason: None,
+                tokens_in: None,
+                tokens_out: None,
             });
         }
     }
@@ -91,6 +99,16 @@ impl Call {
         {
             last.wait_ms = Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
             last.wait_reason = Some(reason);
+        }
+    }
+
+    /// Note the server's token counts on the last record.
+    fn note_usage(&self, r: &CreateChatCompletionResponse) {
+        if let (Some(u), Ok(mut log)) = (&r.usage, self.log.lock())
+            && let Some(last) = log.last_mut()
+        {
+            last.tokens_in = Some(u64::from(u.prompt_tokens));
+            last.tokens_out = Some(u64::from(u.completion_tokens));
         }
     }
 
@@ -377,6 +395,7 @@ impl OpenAiSummarizer {
                     }
                 };
             tokens.add(&response);
+            call.note_usage(&response);
             let (content, verdict) = judge(&response, &grounding, cfg);
             match verdict {
                 Ok(answer) => return Ok(answer),
