@@ -10,12 +10,14 @@
 //! [`Summary::write_text`], for the terminal).
 //!
 //! ```no_run
-//! # fn demo(analysis: &logsift::score::Analysis) -> Result<(), Box<dyn std::error::Error>> {
+//! # fn demo(analysis: &logsift::score::Analysis, show_prompt: bool)
+//! #     -> Result<(), Box<dyn std::error::Error>> {
 //! use logsift::llm::{self, LlmConfig, LlmMode};
 //! let cfg = LlmConfig::builder().from_env().mode(LlmMode::Auto).build()?;
 //! let prepared = llm::prepare(analysis, &cfg);            // redacted, packed, sealed
-//! if false {
-//!     print!("{}", llm::render_prompt(prepared.evidence(), &cfg)); // --show-prompt
+//! if show_prompt {
+//!     print!("{}", llm::render_prompt(prepared.evidence(), &cfg)); // sends nothing
+//!     return Ok(());
 //! }
 //! let summary = llm::summarize_blocking(&prepared, &cfg); // never fails
 //! summary.write_text(&mut std::io::stdout())?;
