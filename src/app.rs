@@ -67,7 +67,7 @@ pub struct InputInfo {
     pub last_ts: Option<Timestamp>,
     /// Events with a timestamp.
     pub events_with_time: u64,
-    /// Events per level, in [`Level::ALL`] order; events without a level are not counted.
+    /// Events per level, in [`LEVELS`] order; events without a level are not counted.
     pub levels: [u64; 6],
     /// Why the input could not be read (completely or from some point on).
     pub error: Option<String>,

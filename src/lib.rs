@@ -16,6 +16,7 @@ pub mod app;
 pub mod cli;
 pub mod error;
 pub mod input;
+pub mod llm;
 pub mod mask;
 pub mod mine;
 pub mod record;
