@@ -742,6 +742,22 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
     Ok(total)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Summary
+
+/// Writes the summary of an analysis: the offline summary, or a model's when `llm` says so,
+/// falling back to the offline one on any failure. Only redacted evidence leaves the process.
+pub fn summarize(analysed: &Analysed, llm: &crate::llm::LlmConfig) -> crate::llm::Summary {
+    let prepared = crate::llm::prepare(&analysed.analysis, llm);
+    crate::llm::summarize_blocking(&prepared, llm)
+}
+
+/// Exactly what would be sent to the model (`--show-prompt`); sends nothing.
+pub fn prompt_text(analysed: &Analysed, llm: &crate::llm::LlmConfig) -> String {
+    let prepared = crate::llm::prepare(&analysed.analysis, llm);
+    crate::llm::render_prompt(prepared.evidence(), llm)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::app::{self, AnalyseConfig, MineConfig, PerLine, ReadConfig, WindowRequest};
 use crate::error::{EXIT_ANOMALY, EXIT_INPUT, EXIT_OK, Error};
 use crate::input::{InputSpec, SplitConfig};
+use crate::llm::{self, LlmConfig};
 use crate::mine::MinerConfig;
 use crate::record::DetectOptions;
 use crate::report::{self, Report, TextOptions};
@@ -140,10 +141,49 @@ struct SummarizeArgs {
     #[arg(long, help_heading = "Output")]
     fail_on_anomaly: bool,
 
-    /// Summarizer: `off` writes the offline summary (more summarizers come with an LLM
-    /// endpoint).
-    #[arg(long, value_enum, default_value_t = LlmMode::Off, help_heading = "Summary")]
+    #[command(flatten)]
+    llm: LlmArgs,
+}
+
+/// How the summary is written.
+#[derive(Debug, Args)]
+struct LlmArgs {
+    /// Summarizer: `auto` asks an OpenAI-compatible model when OPENAI_API_KEY or
+    /// OPENAI_BASE_URL (or --llm-base-url) is set and writes the offline summary otherwise;
+    /// `off` never calls a model; `openai` requires one. Only redacted outlier templates,
+    /// counts and a few redacted samples are sent, never the logs.
+    #[arg(long, value_enum, default_value_t = LlmMode::Auto, help_heading = "Summary")]
     llm: LlmMode,
+
+    /// Base URL of the OpenAI-compatible API (OpenAI, Azure, Ollama, vLLM, llama.cpp, ...).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "OPENAI_BASE_URL",
+        help_heading = "Summary"
+    )]
+    llm_base_url: Option<String>,
+
+    /// Model name to ask for.
+    #[arg(long, value_name = "NAME", help_heading = "Summary")]
+    llm_model: Option<String>,
+
+    /// Timeout of one request to the model (e.g. 60s).
+    #[arg(long, value_name = "DURATION", help_heading = "Summary")]
+    llm_timeout: Option<String>,
+
+    /// Hard budget of the prompt in tokens; the top findings are packed by score until it
+    /// is full.
+    #[arg(long, value_name = "N", help_heading = "Summary")]
+    max_prompt_tokens: Option<usize>,
+
+    /// Print exactly what would be sent to the model, and send nothing.
+    #[arg(long, help_heading = "Summary")]
+    show_prompt: bool,
+
+    /// Also replace IP addresses and host names in what is sent.
+    #[arg(long, help_heading = "Summary")]
+    redact_hosts: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -156,8 +196,40 @@ enum ReportFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum LlmMode {
+    /// A model when one is configured, else the offline summary.
+    Auto,
     /// No model: the offline summary.
     Off,
+    /// Always a model (an API key or a base URL is required).
+    Openai,
+}
+
+fn llm_config(args: &LlmArgs) -> Result<LlmConfig, Error> {
+    let mode = match args.llm {
+        LlmMode::Auto => llm::LlmMode::Auto,
+        LlmMode::Off => llm::LlmMode::Off,
+        LlmMode::Openai => llm::LlmMode::Openai,
+    };
+    let mut b = LlmConfig::builder()
+        .from_env()
+        .mode(mode)
+        .redact_hosts(args.redact_hosts);
+    if let Some(u) = &args.llm_base_url {
+        b = b.base_url(u.clone());
+    }
+    if let Some(m) = &args.llm_model {
+        b = b.model(m.clone());
+    }
+    if let Some(t) = &args.llm_timeout {
+        let ms = app::parse_duration(t).map_err(|e| Error::Usage(format!("--llm-timeout: {e}")))?;
+        b = b.timeout(std::time::Duration::from_millis(
+            u64::try_from(ms).unwrap_or(u64::MAX),
+        ));
+    }
+    if let Some(n) = args.max_prompt_tokens {
+        b = b.max_prompt_tokens(n);
+    }
+    b.build().map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// How inputs are read.
@@ -388,9 +460,24 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
         score,
         save_state: args.mine.save_state.clone(),
     };
-    let _ = args.llm;
+    let llm_cfg = llm_config(&args.llm)?;
     let analysed = app::analyse(&read, &cfg)?;
-    let report = Report::new(&analysed);
+    if args.llm.show_prompt {
+        let (mut out, _) = open_output(args.output.as_ref())?;
+        out.write_all(app::prompt_text(&analysed, &llm_cfg).as_bytes())
+            .map_err(Error::output)?;
+        out.flush().map_err(Error::output)?;
+        return Ok(CliOutcome {
+            code: if analysed.mined.read.errors() > 0 {
+                EXIT_INPUT
+            } else {
+                EXIT_OK
+            },
+            warnings: analysed.mined.read.warnings(&read.split),
+        });
+    }
+    let mut report = Report::new(&analysed);
+    report.summary = Some(app::summarize(&analysed, &llm_cfg));
     let (mut out, tty) = open_output(args.output.as_ref())?;
     let opts = TextOptions {
         color: global.color.resolve(tty),

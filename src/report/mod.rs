@@ -16,6 +16,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::app::{Analysed, InputInfo, LEVELS};
+use crate::llm::Summary;
 use crate::score::{self, Flag, TimeSeries, WindowReport};
 
 pub use json::render_json;
@@ -33,6 +34,8 @@ pub struct Report {
     pub inputs: Vec<InputReport>,
     /// Totals over all inputs.
     pub totals: Totals,
+    /// The summary: what a person reads first.
+    pub summary: Option<Summary>,
     /// How the baseline and incident windows were chosen.
     pub window: WindowReport,
     /// Findings, most important first.
@@ -151,6 +154,7 @@ impl Report {
                 evicted_clusters: stats.evicted,
                 truncated_lines: t.truncated_lines,
             },
+            summary: None,
             window: a.analysis.window.clone(),
             flagged,
             notes,

@@ -79,6 +79,15 @@ pub fn render_text(r: &Report, opts: &TextOptions, out: &mut dyn Write) -> io::R
         writeln!(out, "         {}", st.dim(&safe_text(n)))?;
     }
     writeln!(out)?;
+    if let Some(sum) = &r.summary {
+        writeln!(out, "{}", st.bold("Summary"))?;
+        let mut buf = Vec::new();
+        sum.write_text(&mut buf)?;
+        for line in String::from_utf8_lossy(&buf).lines() {
+            writeln!(out, "  {}", safe_text(line))?;
+        }
+        writeln!(out)?;
+    }
     if r.flagged.is_empty() {
         writeln!(
             out,
