@@ -8,7 +8,13 @@
 //! `new`, `spike`, `drop`, `trend` and `param_shift`, the ranking score, and the serialisable
 //! [`Analysis`]. It reads the accumulator of `window` and the clusters' texts; it does not
 //! mine templates, parse times or render reports.
+//!
+//! Templates that differ in one word (`session opened for user news` / `... cyrus`) are also
+//! tested together as a template family ([`family`]): their summed rate like a cluster's,
+//! and the mix of members like a slot's values. A family finding names its members
+//! ([`Flag::members`]) and replaces the member findings it explains.
 
+pub mod family;
 pub mod stats;
 
 use std::collections::BTreeMap;
@@ -185,6 +191,9 @@ pub struct ScoreConfig {
     pub display_bucket_ms: Option<i64>,
     /// Smallest share of the timeline on each side of an automatic split.
     pub cp_min_segment: f64,
+    /// Also test template families: clusters whose templates differ in one word, summed
+    /// (their rate) and as a slot whose values are the members (their mix).
+    pub families: bool,
 }
 
 impl Default for ScoreConfig {
@@ -208,6 +217,7 @@ impl Default for ScoreConfig {
             max_flags: 100,
             display_bucket_ms: None,
             cp_min_segment: DEFAULT_CP_MIN_SEGMENT,
+            families: true,
         }
     }
 }
@@ -304,6 +314,7 @@ impl ScoreConfigBuilder {
     setter!(max_flags, usize, "Most flags returned.");
     setter!(display_bucket_ms, Option<i64>, "Chart bucket width.");
     setter!(cp_min_segment, f64, "Change-point minimum segment share.");
+    setter!(families, bool, "Test template families.");
 
     /// Validates and returns the configuration.
     pub fn build(self) -> Result<ScoreConfig, ScoreError> {
@@ -422,12 +433,15 @@ pub struct ValueShare {
     pub possibly_more: u64,
 }
 
-/// One finding.
+/// One finding, about one cluster or about a family of sibling clusters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Flag {
-    /// Cluster id.
+    /// Cluster id; for a family, its smallest member id.
     pub cluster_id: u32,
-    /// Template text.
+    /// The clusters the finding covers, ascending: the cluster itself, or every member of a
+    /// template family (clusters whose templates differ in one word).
+    pub members: Vec<u32>,
+    /// Template text; for a family, the members' template with `<*>` where they differ.
     pub template: String,
     /// Kind of change.
     pub kind: Kind,
@@ -457,7 +471,8 @@ pub struct Flag {
     pub last_seen: Option<i64>,
     /// Level name.
     pub level: Option<&'static str>,
-    /// Slot index (param_shift only).
+    /// Slot index (param_shift only): the `<*>` of `template` whose values shifted; for a
+    /// family, the position where its members differ (the values are the members).
     pub slot: Option<u16>,
     /// Other slots of the same template whose values shifted too (param_shift only).
     pub other_slots: Vec<u16>,
@@ -486,6 +501,10 @@ pub struct Totals {
     pub rate_tests: usize,
     /// Slots given a parameter test.
     pub param_tests: usize,
+    /// Template families found (groups of clusters whose templates differ in one word).
+    pub families: usize,
+    /// Tests of families: summed rates that could reach significance, and member mixes.
+    pub family_tests: usize,
     /// Findings before the `max_flags` cut.
     pub findings: usize,
 }
@@ -625,23 +644,71 @@ pub fn analyse(
     let base_events: u64 = rows.iter().map(|r| r.b).sum();
     let inc_events: u64 = rows.iter().map(|r| r.i).sum();
 
-    // Centring on the median template.
+    // Template families: siblings (templates that differ in one word) are also tested as one
+    // template, since a change shared by three siblings can be significant when no sibling's
+    // share of it is.
+    let mut families: Vec<family::Family> = Vec::new();
+    if cfg.families {
+        let mut busiest: Vec<&Row> = rows.iter().filter(|r| r.b + r.i > 0).collect();
+        busiest.sort_by(|a, b| (b.b + b.i).cmp(&(a.b + a.i)).then(a.id.cmp(&b.id)));
+        let texts: Vec<(u32, &str)> = busiest
+            .iter()
+            .filter_map(|r| info.get(&r.id).map(|c| (r.id, c.template.as_str())))
+            .collect();
+        let search = family::find(&texts, family::MAX_FAMILY_KEYS, family::MAX_FAMILY_MEMBERS);
+        if search.templates_skipped > 0 {
+            notes.push(format!(
+                "template families were looked for among the {} busiest templates only; \
+                 the {} rarest were left out to bound the work",
+                texts.len() - search.templates_skipped,
+                search.templates_skipped
+            ));
+        }
+        if search.oversized > 0 {
+            notes.push(format!(
+                "{} group(s) of more than {} templates differing in one word were not tested \
+                 as families (their templates are tested one by one)",
+                search.oversized,
+                family::MAX_FAMILY_MEMBERS
+            ));
+        }
+        families = search.families;
+    }
+
+    // Centring on the median template. Siblings share one vote: a template the miner split
+    // three ways would otherwise vote three times, and when it is the one that changed, it
+    // pulls the centre toward its own change and hides part of it. Each voting cluster of a
+    // group of siblings weighs 1/(voting clusters in the group), so the count of votes does
+    // not depend on how the miner split templates; the members keep their own folds (siblings
+    // may be different events that merely share words).
     let exposure_ratio = t_inc / t_base;
     let mut center = 0.0;
     if cfg.center_rates {
-        let mut lfcs: Vec<f64> = rows
+        let group_of = family::components(&families);
+        let voting: Vec<&Row> = rows
             .iter()
             .filter(|r| r.b >= CENTER_MIN_COUNT && r.i >= CENTER_MIN_COUNT)
-            .map(|r| ((r.i as f64 / t_inc) / (r.b as f64 / t_base)).log2())
             .collect();
-        if lfcs.len() >= CENTER_MIN_TEMPLATES {
-            lfcs.sort_by(f64::total_cmp);
-            let m = lfcs.len();
-            let med = if m % 2 == 1 {
-                lfcs[m / 2]
-            } else {
-                0.5 * (lfcs[m / 2 - 1] + lfcs[m / 2])
-            };
+        let mut group_votes: BTreeMap<u32, u32> = BTreeMap::new();
+        for r in &voting {
+            *group_votes
+                .entry(group_of.get(&r.id).copied().unwrap_or(r.id))
+                .or_default() += 1;
+        }
+        let weighted: Vec<(f64, f64)> = voting
+            .iter()
+            .map(|r| {
+                let g = group_of.get(&r.id).copied().unwrap_or(r.id);
+                let n = group_votes.get(&g).copied().unwrap_or(1).max(1);
+                (
+                    ((r.i as f64 / t_inc) / (r.b as f64 / t_base)).log2(),
+                    1.0 / f64::from(n),
+                )
+            })
+            .collect();
+        if group_votes.len() >= CENTER_MIN_TEMPLATES
+            && let Some(med) = weighted_median(weighted)
+        {
             center = med.clamp(-CENTER_MAX_LOG2, CENTER_MAX_LOG2);
         }
     }
@@ -649,48 +716,55 @@ pub fn analyse(
     let p0 = eff_ratio / (1.0 + eff_ratio);
 
     // Rate tests.
-    let mut ln_ps = Vec::new();
-    let mut tested = Vec::new();
-    for (k, r) in rows.iter_mut().enumerate() {
-        if r.b + r.i == 0 {
-            continue;
+    let rates = family::Rates {
+        eff_ratio,
+        p0,
+        pseudo_count: cfg.pseudo_count,
+    };
+    for r in rows.iter_mut() {
+        if r.b + r.i > 0 {
+            *r = rates.row(r.id, r.b, r.i);
         }
-        let (ln_p, dir) = stats::ln_poisson_rate_test(r.b, r.i, p0);
-        r.ln_p = ln_p;
-        r.dir = dir;
-        r.lfc =
-            ((r.i as f64 + cfg.pseudo_count) / (r.b as f64 + cfg.pseudo_count) / eff_ratio).log2();
-        tested.push(k);
-        ln_ps.push(ln_p);
     }
-    let ln_fdr = cfg.fdr.ln();
-    // Templates too rare to ever reach significance leave the family, so a hundred
-    // templates seen twice do not dilute the evidence of a new one seen four times.
-    let ln_p_min: Vec<f64> = tested
+
+    let mut fam_rows: Vec<Row> = families
         .iter()
-        .map(|&k| {
-            let n = rows[k].b + rows[k].i;
-            let (all_base, _) = stats::ln_poisson_rate_test(n, 0, p0);
-            let (all_inc, _) = stats::ln_poisson_rate_test(0, n, p0);
-            all_base.min(all_inc)
+        .map(|f| {
+            rates.combine(
+                f.members[0],
+                f.members.iter().filter_map(|&id| row_of(&rows, id)),
+            )
         })
         .collect();
-    let family = stats::discrete_family(&ln_p_min, ln_fdr);
-    let fam_ln_ps: Vec<f64> = ln_ps
+
+    // Benjamini-Hochberg over the clusters' rates. A template family is one more hypothesis
+    // about the same events, so it pays for its place among all of them: its q-value comes
+    // from one step-up procedure over clusters and families together (its test depends
+    // positively on its members', the case in which the procedure keeps its guarantee,
+    // Benjamini & Yekutieli 2001). The clusters keep their q-values from the clusters alone,
+    // so looking for families never costs a cluster finding; the findings of the two
+    // procedures together hold a false discovery rate of at most twice the level, as the
+    // separate families of rates, trends and parameters already do.
+    let ln_fdr = cfg.fdr.ln();
+    let cluster_tests: Vec<(f64, u64)> = rows
         .iter()
-        .zip(&family)
-        .filter(|(_, in_family)| **in_family)
-        .map(|(p, _)| *p)
+        .filter(|r| r.b + r.i > 0)
+        .map(|r| (r.ln_p, r.b + r.i))
         .collect();
-    let mut fam_qs = stats::bh_ln_qvalues(&fam_ln_ps).into_iter();
-    for (&k, &in_family) in tested.iter().zip(&family) {
-        rows[k].ln_q = if in_family {
-            fam_qs.next().unwrap_or(0.0)
-        } else {
-            0.0
-        };
+    let (cluster_qs, rate_family) = bh_rates(&cluster_tests, p0, ln_fdr);
+    for (r, q) in rows.iter_mut().filter(|r| r.b + r.i > 0).zip(cluster_qs) {
+        r.ln_q = q;
     }
-    let rate_family = family.iter().filter(|f| **f).count();
+    let joint: Vec<(f64, u64)> = cluster_tests
+        .iter()
+        .copied()
+        .chain(fam_rows.iter().map(|r| (r.ln_p, r.b + r.i)))
+        .collect();
+    let (joint_qs, joint_family) = bh_rates(&joint, p0, ln_fdr);
+    for (r, &q) in fam_rows.iter_mut().zip(&joint_qs[cluster_tests.len()..]) {
+        r.ln_q = q;
+    }
+    let fam_rate_family = joint_family.saturating_sub(rate_family);
 
     let mut flags: Vec<Flag> = Vec::new();
     let weights = |id: u32| severity(level_of(counts, &info, id), cfg);
@@ -698,16 +772,9 @@ pub fn analyse(
         if r.b + r.i == 0 || r.ln_q > ln_fdr {
             continue;
         }
-        let expected_inc = (r.b + r.i) as f64 * p0;
-        let kind = if r.b == 0 {
-            (r.i >= cfg.min_new_count).then_some(Kind::New)
-        } else if r.dir == Direction::Up {
-            (r.i >= cfg.min_spike_count && r.lfc >= cfg.min_log2_fold).then_some(Kind::Spike)
-        } else {
-            (expected_inc >= cfg.min_drop_expected && r.lfc <= -cfg.min_log2_fold)
-                .then_some(Kind::Drop)
+        let Some(kind) = rate_kind(r, p0, cfg) else {
+            continue;
         };
-        let Some(kind) = kind else { continue };
         let effect = r.lfc.abs();
         flags.push(make_flag(
             r,
@@ -809,7 +876,28 @@ pub fn analyse(
             param_cands.push((r.id, slot, cand));
         }
     }
+    // Families as slots: the members' shares. As for rates, a family's q-value comes from the
+    // slots and families together, while the slots keep their own.
+    let mut mix_cands: Vec<(usize, family::MixCandidate)> = Vec::new();
+    for (k, f) in families.iter().enumerate() {
+        let members: Vec<&Row> = f
+            .members
+            .iter()
+            .filter_map(|&id| row_of(&rows, id))
+            .collect();
+        if let Some(c) = family::mix_test(f, &members, cfg) {
+            mix_cands.push((k, c));
+        }
+    }
     let param_qs = stats::bh_ln_qvalues(&param_ln_ps);
+    let mix_qs: Vec<f64> = stats::bh_ln_qvalues(
+        &param_ln_ps
+            .iter()
+            .copied()
+            .chain(mix_cands.iter().map(|(_, c)| c.ln_p))
+            .collect::<Vec<f64>>(),
+    )
+    .split_off(param_ln_ps.len());
     // One finding per template: the slot with the largest share change (ties: the more
     // significant, then the lower slot); the other shifted slots are listed with it.
     let mut best_slot: BTreeMap<u32, (usize, Vec<u16>)> = BTreeMap::new();
@@ -861,6 +949,32 @@ pub fn analyse(
         f.values_before = cand.before.clone();
         f.values_after = cand.after.clone();
         flags.push(f);
+    }
+
+    // Family findings, and the member findings they explain.
+    if !families.is_empty() {
+        let family_flag = |r: &Row, kind: Kind, effect: f64, f: &family::Family| {
+            family_flag(
+                r,
+                kind,
+                effect,
+                f,
+                &rows,
+                &info,
+                counts,
+                cfg,
+                (t_base, t_inc),
+            )
+        };
+        let cands = family::Candidates {
+            families: &families,
+            rows: &fam_rows,
+            mix: &mix_cands,
+            mix_qs: &mix_qs,
+        };
+        let (fam_flags, explained) = family::decide(&cands, &rows, &rates, cfg, family_flag);
+        family::suppress(&mut flags, &explained);
+        flags.extend(fam_flags);
     }
 
     flags.sort_by(|a, b| {
@@ -916,6 +1030,8 @@ pub fn analyse(
         templates_incident: rows.iter().filter(|r| r.i > 0).count(),
         rate_tests: rate_family,
         param_tests: param_cands.len(),
+        families: families.len(),
+        family_tests: fam_rate_family + mix_cands.len(),
         findings,
     };
     Ok(Analysis {
@@ -929,6 +1045,21 @@ pub fn analyse(
 /// into two segments. Each segment's buckets start at its window's start; the last bucket of
 /// a segment may be partial.
 pub fn time_series(counts: &WindowCounts, analysis: &Analysis, cluster: u32) -> TimeSeries {
+    members_series(counts, analysis, &[cluster])
+}
+
+/// The chart of a finding: [`time_series`] summed over the clusters the flag covers (one
+/// cluster, or every member of a template family).
+pub fn flag_series(counts: &WindowCounts, analysis: &Analysis, flag: &Flag) -> TimeSeries {
+    if flag.members.is_empty() {
+        time_series(counts, analysis, flag.cluster_id)
+    } else {
+        members_series(counts, analysis, &flag.members)
+    }
+}
+
+/// [`time_series`] summed over `clusters`.
+pub fn members_series(counts: &WindowCounts, analysis: &Analysis, clusters: &[u32]) -> TimeSeries {
     let w = analysis.window.display_bucket_ms.max(1);
     let seg = |span: &Span| {
         let tl = counts.timeline(span.group);
@@ -945,7 +1076,8 @@ pub fn time_series(counts: &WindowCounts, analysis: &Analysis, cluster: u32) -> 
             .max(0);
         let n = usize::try_from(n.min(100_000)).unwrap_or(0);
         let mut out = vec![0u64; n];
-        for (k, c) in tl.counts(cluster) {
+        let series = clusters.iter().flat_map(|&id| tl.counts(id));
+        for (k, c) in series {
             if k < lo || k >= hi {
                 continue;
             }
@@ -991,6 +1123,77 @@ impl Default for Row {
             lfc: 0.0,
             dir: Direction::Up,
         }
+    }
+}
+
+/// The weighted median of `(value, weight)` pairs: the smallest value whose cumulative weight
+/// reaches half the total, or the mean of it and the next when it reaches exactly half (with
+/// equal weights, the ordinary median). `None` when empty.
+fn weighted_median(mut v: Vec<(f64, f64)>) -> Option<f64> {
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = v.iter().map(|x| x.1).sum();
+    let half = total / 2.0;
+    // Relative tolerance for "exactly half", far below any weight (weights are 1/n).
+    let eps = total * 1e-9;
+    let mut acc = 0.0;
+    for (k, &(x, w)) in v.iter().enumerate() {
+        acc += w;
+        if acc >= half - eps {
+            if (acc - half).abs() <= eps
+                && let Some(next) = v.get(k + 1)
+            {
+                return Some(0.5 * (x + next.0));
+            }
+            return Some(x);
+        }
+    }
+    v.last().map(|x| x.0)
+}
+
+/// Benjamini-Hochberg q-values (log) of rate tests given as `(ln p, events)`, and how many
+/// tests were in the family. Tests too rare to ever reach significance leave the family
+/// (q = 1), so a hundred templates seen twice do not dilute the evidence of a new one seen
+/// four times.
+fn bh_rates(tests: &[(f64, u64)], p0: f64, ln_fdr: f64) -> (Vec<f64>, usize) {
+    let ln_p_min: Vec<f64> = tests
+        .iter()
+        .map(|&(_, n)| {
+            let (all_base, _) = stats::ln_poisson_rate_test(n, 0, p0);
+            let (all_inc, _) = stats::ln_poisson_rate_test(0, n, p0);
+            all_base.min(all_inc)
+        })
+        .collect();
+    let in_family = stats::discrete_family(&ln_p_min, ln_fdr);
+    let fam_ln_ps: Vec<f64> = tests
+        .iter()
+        .zip(&in_family)
+        .filter(|(_, f)| **f)
+        .map(|(t, _)| t.0)
+        .collect();
+    let mut qs = stats::bh_ln_qvalues(&fam_ln_ps).into_iter();
+    let out = in_family
+        .iter()
+        .map(|&f| if f { qs.next().unwrap_or(0.0) } else { 0.0 })
+        .collect();
+    (out, fam_ln_ps.len())
+}
+
+/// The row of cluster `id` in `rows` (sorted by id).
+fn row_of(rows: &[Row], id: u32) -> Option<&Row> {
+    rows.binary_search_by_key(&id, |r| r.id)
+        .ok()
+        .and_then(|k| rows.get(k))
+}
+
+/// The rate finding a significant row makes, if its effect and counts are large enough.
+fn rate_kind(r: &Row, p0: f64, cfg: &ScoreConfig) -> Option<Kind> {
+    let expected_inc = (r.b + r.i) as f64 * p0;
+    if r.b == 0 {
+        (r.i >= cfg.min_new_count).then_some(Kind::New)
+    } else if r.dir == Direction::Up {
+        (r.i >= cfg.min_spike_count && r.lfc >= cfg.min_log2_fold).then_some(Kind::Spike)
+    } else {
+        (expected_inc >= cfg.min_drop_expected && r.lfc <= -cfg.min_log2_fold).then_some(Kind::Drop)
     }
 }
 
@@ -1051,12 +1254,10 @@ fn make_flag(
     // Effect and evidence both count: the score grows with the size of the change and with
     // the square root of its significance, times the severity weight.
     let score = weight * (1.0 + effect.abs()) * significance.sqrt();
-    // The caller's times when it has them, else the bucket bounds of the counts.
-    let (series_first, series_last) = seen_from_counts(counts, r.id);
-    let first_seen = ci.and_then(|c| c.first_seen).map(|t| t.0).or(series_first);
-    let last_seen = ci.and_then(|c| c.last_seen).map(|t| t.0).or(series_last);
+    let (first_seen, last_seen) = seen(counts, info, r.id);
     Flag {
         cluster_id: r.id,
+        members: vec![r.id],
         template: ci.map_or_else(|| format!("<cluster {}>", r.id), |c| c.template.clone()),
         kind,
         score,
@@ -1080,6 +1281,84 @@ fn make_flag(
             c.samples.iter().take(cfg.max_samples).cloned().collect()
         }),
     }
+}
+
+/// The flag of a template family: the row's statistics under the family's template, with
+/// the members' times, samples and level (that of the member with the most events).
+#[allow(clippy::too_many_arguments)]
+fn family_flag(
+    r: &Row,
+    kind: Kind,
+    effect: f64,
+    fam: &family::Family,
+    rows: &[Row],
+    info: &BTreeMap<u32, &ClusterInfo>,
+    counts: &WindowCounts,
+    cfg: &ScoreConfig,
+    (t_base, t_inc): (f64, f64),
+) -> Flag {
+    let mut by_size: Vec<&Row> = fam
+        .members
+        .iter()
+        .filter_map(|&id| row_of(rows, id))
+        .collect();
+    by_size.sort_by(|a, b| (b.b + b.i).cmp(&(a.b + a.i)).then(a.id.cmp(&b.id)));
+    let lead = by_size.first().map_or(r.id, |m| m.id);
+    let level = level_of(counts, info, lead);
+    let mut f = make_flag(
+        r,
+        kind,
+        effect,
+        severity(level, cfg),
+        info,
+        counts,
+        cfg,
+        t_base,
+        t_inc,
+    );
+    f.members = fam.members.clone();
+    f.template = fam.template.clone();
+    f.level = level_name(level);
+    let times: Vec<(Option<i64>, Option<i64>)> = fam
+        .members
+        .iter()
+        .map(|&id| seen(counts, info, id))
+        .collect();
+    f.first_seen = times.iter().filter_map(|t| t.0).min();
+    f.last_seen = times.iter().filter_map(|t| t.1).max();
+    // Samples in turn from the busiest members, so several siblings are shown.
+    f.samples.clear();
+    let lists: Vec<&[String]> = by_size
+        .iter()
+        .filter_map(|m| info.get(&m.id).map(|c| c.samples.as_slice()))
+        .collect();
+    let longest = lists.iter().map(|l| l.len()).max().unwrap_or(0);
+    'fill: for k in 0..longest {
+        for l in &lists {
+            if f.samples.len() >= cfg.max_samples {
+                break 'fill;
+            }
+            if let Some(s) = l.get(k) {
+                f.samples.push(s.clone());
+            }
+        }
+    }
+    f
+}
+
+/// First and last time of a cluster: the caller's times when it has them, else the bucket
+/// bounds of the counts.
+fn seen(
+    counts: &WindowCounts,
+    info: &BTreeMap<u32, &ClusterInfo>,
+    id: u32,
+) -> (Option<i64>, Option<i64>) {
+    let ci = info.get(&id);
+    let (series_first, series_last) = seen_from_counts(counts, id);
+    (
+        ci.and_then(|c| c.first_seen).map(|t| t.0).or(series_first),
+        ci.and_then(|c| c.last_seen).map(|t| t.0).or(series_last),
+    )
 }
 
 /// Start of the first and end of the last count bucket holding the cluster, over the groups
@@ -1669,6 +1948,24 @@ mod tests {
         assert_eq!(format_iso(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_iso(1_226_263_375_000), "2008-11-09T20:42:55Z");
         assert_eq!(format_iso(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn weighted_median_reduces_to_the_median_with_equal_weights() {
+        let eq = |v: &[f64]| weighted_median(v.iter().map(|&x| (x, 1.0)).collect());
+        assert_eq!(eq(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(eq(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(eq(&[]), None);
+        // Three siblings at -1 share one vote against two templates at +1 and one at 0.
+        let w = vec![
+            (-1.0, 1.0 / 3.0),
+            (-1.0, 1.0 / 3.0),
+            (-1.0, 1.0 / 3.0),
+            (0.0, 1.0),
+            (1.0, 1.0),
+            (1.0, 1.0),
+        ];
+        assert_eq!(weighted_median(w), Some(0.5));
     }
 
     #[test]

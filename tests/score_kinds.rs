@@ -334,6 +334,7 @@ fn analysis_json_has_the_stable_field_names() {
     let f = &v["flagged"][0];
     for key in [
         "cluster_id",
+        "members",
         "template",
         "kind",
         "score",
