@@ -48,8 +48,8 @@ const SLACK_MAX_CONTEXT_ELEMENTS: usize = 10;
 /// full report has the rest.
 pub const DEFAULT_SLACK_FINDINGS: usize = 10;
 /// Blocks a message uses besides one per finding: header, headline, window, cause and
-/// steps, divider, "more findings", context.
-const SLACK_FIXED_BLOCKS: usize = 7;
+/// steps, divider, context.
+const SLACK_FIXED_BLOCKS: usize = 6;
 /// Characters of the response body quoted in an error.
 const ERROR_BODY_CHARS: usize = 200;
 
@@ -540,10 +540,10 @@ fn slack_code(s: &str) -> String {
     slack_escape(&safe).replace('`', "\u{2cb}")
 }
 
-/// Log text for running prose: escaped, control characters visible, on one line.
+/// Log text for running prose: escaped, control characters visible, and backticks replaced
+/// as in code, so quoted log text cannot open a code span that swallows what follows.
 fn slack_text(s: &str) -> String {
-    let safe = crate::report::safe_text(s);
-    slack_escape(&safe).into_owned()
+    slack_code(s)
 }
 
 /// Cuts escaped text to at most `max` characters, never inside an entity (`&amp;`), ending
