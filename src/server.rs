@@ -61,6 +61,8 @@ pub struct AppState {
     /// Background work (Slack follow-ups, scheduled runs) that shutdown waits for.
     tasks: TaskTracker,
     clock: Arc<dyn Clock>,
+    /// When the state was made: schedules fire for times after it.
+    started: Timestamp,
 }
 
 impl std::fmt::Debug for AppState {
@@ -84,6 +86,7 @@ impl AppState {
             config,
             metrics: Metrics::default(),
             tasks: TaskTracker::new(),
+            started: clock.now(),
             clock,
         })
     }

@@ -90,7 +90,7 @@ pub async fn run(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
         return;
     }
     let clock = Arc::clone(&state.clock);
-    let mut last = clock.now();
+    let mut last = state.started;
     loop {
         let next = state
             .config
