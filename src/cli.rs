@@ -13,13 +13,15 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::app::{self, AnalyseConfig, MineConfig, PerLine, ReadConfig, WindowRequest};
+use crate::deliver::{self, DeliverConfig, PostFormat};
 use crate::error::{EXIT_ANOMALY, EXIT_INPUT, EXIT_OK, Error};
 use crate::input::{InputSpec, SplitConfig};
 use crate::llm::{self, LlmConfig};
 use crate::mine::MinerConfig;
-use crate::record::DetectOptions;
+use crate::record::{DetectOptions, Timestamp};
 use crate::report::{self, Report, TextOptions};
 use crate::score::ScoreConfig;
+use crate::timefilter::{self, TimeWindow};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -30,12 +32,16 @@ Examples:
   logsift --baseline yesterday.log.gz today.log     a known-good run against today
   logsift app.log --format json | jq '.flagged[0]'  machine-readable findings
   logsift templates app.log                         the templates, most frequent first
+  logsift --since yesterday --until today app.log --post \"$SLACK_WEBHOOK\"
+                                                    yesterday's review, posted to Slack
+  logsift serve --config logsift.toml               HTTP API, Slack command, schedules
 
 Times: relative to the end of the data (-30m), RFC 3339, or copied from the log in its own
 format ('Dec 10 07:55:46', '081109 213615', '2015-10-18 19:01:47,000', '1117842170').
 
 Exit codes: 0 the run worked; 1 something was flagged and --fail-on-anomaly was given;
-2 bad input or usage (the other inputs are still read).";
+2 bad input or usage (the other inputs are still read). A failed --post is reported on
+stderr and does not change the exit code: the report is still written.";
 
 /// Turns millions of log lines into a short, trustworthy account of what changed.
 ///
@@ -76,6 +82,20 @@ enum Command {
     ///
     /// Equal templates, or one generalising the other, become one; counts and times add up.
     MergeState(MergeArgs),
+    /// Serve summaries over HTTP (POST /v1/summarize), answer Slack slash commands and post
+    /// scheduled reviews, as configured in a TOML file (see docs/server.md).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The server's configuration: listen address, tokens, sources, schedules.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+
+    /// Check the configuration and exit without serving.
+    #[arg(long)]
+    check: bool,
 }
 
 /// Options of the main job (summarize).
@@ -121,6 +141,26 @@ struct SummarizeArgs {
     )]
     last: Option<String>,
 
+    /// Read only events at or after TIME: RFC 3339, a timestamp copied from the log,
+    /// -24h (before now), now, today or yesterday (UTC days).
+    #[arg(
+        long,
+        value_name = "TIME",
+        allow_hyphen_values = true,
+        help_heading = "Window"
+    )]
+    since: Option<String>,
+
+    /// Read only events before TIME (same forms as --since). Events without a timestamp
+    /// take the time of the event before them.
+    #[arg(
+        long,
+        value_name = "TIME",
+        allow_hyphen_values = true,
+        help_heading = "Window"
+    )]
+    until: Option<String>,
+
     /// Width of a chart bucket (e.g. 1m); chosen from the time span by default.
     #[arg(long, value_name = "DURATION", help_heading = "Window")]
     bucket: Option<String>,
@@ -140,6 +180,28 @@ struct SummarizeArgs {
     /// Exit with code 1 when anything is flagged (for CI and cron).
     #[arg(long, help_heading = "Output")]
     fail_on_anomaly: bool,
+
+    /// After writing the report, post it to this webhook: a Slack message for Slack URLs
+    /// (hooks.slack.com), the JSON report otherwise. Retried on 429 and 5xx; a failure is
+    /// reported on stderr and does not change the exit code.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LOGSIFT_POST_URL",
+        hide_env_values = true,
+        help_heading = "Output"
+    )]
+    post: Option<String>,
+
+    /// What --post sends (default: by URL).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        requires = "post",
+        help_heading = "Output"
+    )]
+    post_format: Option<PostFormatArg>,
 
     #[command(flatten)]
     llm: LlmArgs,
@@ -191,6 +253,14 @@ enum ReportFormat {
     /// For terminals and plain-text mail.
     Text,
     /// Stable JSON for programs.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PostFormatArg {
+    /// A Slack incoming-webhook message.
+    Slack,
+    /// The JSON report.
     Json,
 }
 
@@ -387,6 +457,13 @@ fn run(cli: Cli) -> Result<CliOutcome, Error> {
     match cli.command {
         None => summarize(cli.summarize, &cli.global),
         Some(Command::Templates(t)) => templates(t, &cli.global),
+        Some(Command::Serve(s)) => {
+            crate::server::main(&s.config, s.check)?;
+            Ok(CliOutcome {
+                code: EXIT_OK,
+                warnings: Vec::new(),
+            })
+        }
         Some(Command::MergeState(m)) => {
             let merged = app::merge_states(&m.states, &m.output)?;
             let s = merged.stats();
@@ -461,7 +538,37 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
         save_state: args.mine.save_state.clone(),
     };
     let llm_cfg = llm_config(&args.llm)?;
-    let analysed = app::analyse(&read, &cfg)?;
+    let now = Timestamp::now();
+    let time_window = TimeWindow::parse(args.since.as_deref(), args.until.as_deref())
+        .map_err(|e| Error::Usage(format!("--since/--until: {e}")))?;
+    time_window
+        .check(&read.detect, now)
+        .map_err(|e| Error::Usage(format!("--since/--until: {e}")))?;
+    let post = match &args.post {
+        Some(url) => Some(
+            DeliverConfig::builder(url.clone())
+                .format(args.post_format.map(|f| match f {
+                    PostFormatArg::Slack => PostFormat::Slack,
+                    PostFormatArg::Json => PostFormat::Json,
+                }))
+                .title(inputs_title(&read))
+                .build()
+                .map_err(|e| Error::Usage(format!("--post: {e}")))?,
+        ),
+        None => None,
+    };
+    // The events inside --since/--until, copied aside; None when no bound is given.
+    let prefiltered = if time_window.is_unbounded() {
+        None
+    } else {
+        Some(timefilter::prefilter(&read, &time_window, now)?)
+    };
+    let mut analysed = app::analyse(prefiltered.as_ref().map_or(&read, |p| &p.read), &cfg)?;
+    let mut extra_warnings = Vec::new();
+    if let Some(p) = &prefiltered {
+        p.restore_names(&mut analysed.mined.read);
+        extra_warnings.extend(p.warning());
+    }
     if args.llm.show_prompt {
         let (mut out, _) = open_output(args.output.as_ref())?;
         out.write_all(app::prompt_text(&analysed, &llm_cfg).as_bytes())
@@ -489,6 +596,13 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
     };
     report::render(&report, format, &opts, &mut out).map_err(Error::output)?;
     out.flush().map_err(Error::output)?;
+    drop(out);
+    if let Some(p) = &post
+        && let Err(e) = deliver::post_blocking(p, &report)
+    {
+        // Printed even with --quiet: the report was written, but nobody was told.
+        eprintln!("logsift: error: could not post the report: {e} (the report itself was written)");
+    }
     let read_summary = &analysed.mined.read;
     let code = if read_summary.errors() > 0 {
         EXIT_INPUT
@@ -497,10 +611,28 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
     } else {
         EXIT_OK
     };
-    Ok(CliOutcome {
-        code,
-        warnings: read_summary.warnings(&read.split),
-    })
+    let mut warnings = read_summary.warnings(&read.split);
+    warnings.extend(extra_warnings);
+    Ok(CliOutcome { code, warnings })
+}
+
+/// What the inputs are, for a Slack message's header: the first file's name and how many
+/// more.
+fn inputs_title(read: &ReadConfig) -> String {
+    let first = read.inputs.first().map_or_else(
+        || "<stdin>".to_owned(),
+        |s| match s {
+            InputSpec::Stdin => "<stdin>".to_owned(),
+            InputSpec::Path(p) => p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+        },
+    );
+    match read.inputs.len() {
+        0 | 1 => first,
+        n => format!("{first} and {} more", n - 1),
+    }
 }
 
 fn templates(args: TemplatesArgs, _global: &GlobalArgs) -> Result<CliOutcome, Error> {

@@ -14,6 +14,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod deliver;
 pub mod error;
 pub mod input;
 pub mod llm;
@@ -23,4 +24,6 @@ pub mod record;
 pub mod redact;
 pub mod report;
 pub mod score;
+pub mod server;
+pub mod timefilter;
 pub mod window;

@@ -1,0 +1,286 @@
+//! `POST /slack/command` as Slack calls it: signed form posts, the immediate ephemeral answer,
+//! and the summary posted afterwards to a real in-process `response_url`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use logsift::record::{DetectOptions, HeaderFormat, Timestamp};
+use logsift::server::schedule::ManualClock;
+use logsift::server::{self, AppState, ServerConfig, slack};
+use tower::ServiceExt;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const DEMO: &str = "fixtures/demo/checkout.log";
+const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+
+fn at(s: &str) -> Timestamp {
+    HeaderFormat::none()
+        .parse_time(s, &DetectOptions::default())
+        .expect("time")
+}
+
+fn state(gate: Option<&Path>, secret: bool) -> Arc<AppState> {
+    let gated = match gate {
+        Some(g) => format!(
+            "[[source]]\nname = \"gated\"\ncommand = [\"sh\", \"-c\", \"while [ ! -e '{}' ]; do sleep 0.01; done; cat {DEMO}\"]\n",
+            g.display()
+        ),
+        None => String::new(),
+    };
+    let secret = if secret {
+        format!("slack_signing_secret = \"{SECRET}\"\n")
+    } else {
+        String::new()
+    };
+    let text = format!(
+        "[server]\n{secret}slack_response_hosts = [\"127.0.0.1\"]\n[llm]\nmode = \"off\"\n\
+         [[source]]\nname = \"checkout\"\nfiles = [\"{DEMO}\"]\n{gated}"
+    );
+    let cfg = ServerConfig::from_toml(&text, &|_| None).expect("valid config");
+    AppState::with_clock(cfg, ManualClock::new(at("2026-11-27T14:20:00Z")))
+}
+
+fn form(text: &str, response_url: &str) -> String {
+    serde_urlencoded::to_string([
+        ("token", "gIkuvaNzQIHg97ATvDxqgjtO"),
+        ("team_id", "T0001"),
+        ("channel_id", "C2147483705"),
+        ("user_id", "U2147483697"),
+        ("user_name", "steve"),
+        ("command", "/logsift"),
+        ("text", text),
+        ("response_url", response_url),
+        ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
+    ])
+    .expect("form")
+}
+
+fn signed(body: &str, ts: &str, secret: &str) -> Request<Body> {
+    Request::post("/slack/command")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", ts)
+        .header(
+            "x-slack-signature",
+            slack::sign(secret.as_bytes(), ts, body.as_bytes()),
+        )
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+/// The clock's time as Slack writes it, in seconds.
+const NOW_SECS: &str = "1795789200";
+
+async fn call(state: &Arc<AppState>, req: Request<Body>) -> (StatusCode, String) {
+    let resp = server::router(Arc::clone(state))
+        .oneshot(req)
+        .await
+        .expect("infallible");
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+async fn response_url() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/commands/T0001/1234/abcd"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[test]
+fn the_clock_constant_is_the_clocks_time() {
+    assert_eq!(
+        at("2026-11-27T14:20:00Z").0 / 1000,
+        NOW_SECS.parse::<i64>().unwrap_or(0)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_is_acknowledged_at_once_and_the_summary_follows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gate = dir.path().join("open");
+    let state = state(Some(&gate), true);
+    let hook = response_url().await;
+    let url = format!("{}/commands/T0001/1234/abcd", hook.uri());
+    let body = form("gated 30m", &url);
+    // The analysis cannot start before the gate opens, so the answer cannot have waited for
+    // it: this is what keeps the answer within Slack's three seconds.
+    let (status, ack) = call(&state, signed(&body, NOW_SECS, SECRET)).await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    println!("ack body: {ack}");
+    let ack: serde_json::Value = serde_json::from_str(&ack).expect("json");
+    assert_eq!(ack["response_type"], "ephemeral");
+    assert_eq!(
+        ack["text"],
+        "Working on it: summarising `gated` over the last 30m. The summary will follow here."
+    );
+    assert!(
+        hook.received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+
+    std::fs::write(&gate, b"").expect("open the gate");
+    state.wait_background().await;
+    let got = hook.received_requests().await.unwrap_or_default();
+    assert_eq!(got.len(), 1, "one follow-up");
+    let follow: serde_json::Value = serde_json::from_slice(&got[0].body).expect("json");
+    println!(
+        "follow-up body: {}",
+        serde_json::to_string_pretty(&follow).unwrap_or_default()
+    );
+    assert_eq!(follow["response_type"], "in_channel");
+    assert_eq!(follow["blocks"][0]["text"]["text"], "logsift · gated");
+    assert!(
+        follow["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("logsift: ")),
+        "{follow}"
+    );
+    let json = follow.to_string();
+    assert!(
+        json.contains("incident: the last 30m of the data"),
+        "{json}"
+    );
+    assert!(
+        json.contains("could not acquire database connection"),
+        "{json}"
+    );
+    assert!(
+        state
+            .metrics
+            .render()
+            .contains("logsift_webhook_deliveries_total{result=\"ok\"} 1")
+    );
+}
+
+#[tokio::test]
+async fn signatures_are_checked_and_stale_requests_refused() {
+    let state = state(None, true);
+    let hook = response_url().await;
+    let url = format!("{}/commands/T0001/1234/abcd", hook.uri());
+    let body = form("checkout 30m", &url);
+
+    let (s, text) = call(&state, signed(&body, NOW_SECS, "not-the-secret")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{text}");
+    assert!(text.contains("does not match"), "{text}");
+
+    // A body changed after signing.
+    let mut req = signed(&body, NOW_SECS, SECRET);
+    *req.body_mut() = Body::from(form("checkout 1d", &url));
+    let (s, _) = call(&state, req).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // A captured request replayed six minutes later: the signature is right, the time is not.
+    let old = (NOW_SECS.parse::<i64>().unwrap_or(0) - 360).to_string();
+    let (s, text) = call(&state, signed(&body, &old, SECRET)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{text}");
+    assert!(text.contains("five minutes"), "{text}");
+
+    let unsigned = Request::post("/slack/command")
+        .body(Body::from(body.clone()))
+        .expect("request");
+    let (s, _) = call(&state, unsigned).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    state.wait_background().await;
+    assert!(
+        hook.received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty(),
+        "nothing refused was run"
+    );
+    assert!(
+        state
+            .metrics
+            .render()
+            .contains("logsift_http_requests_total{route=\"/slack/command\",status=\"401\"} 4")
+    );
+}
+
+#[tokio::test]
+async fn help_for_a_malformed_command_lists_the_sources() {
+    let state = state(None, true);
+    let url = "http://127.0.0.1:9/commands/x";
+    for (text, reason) in [
+        ("", None),
+        ("help", None),
+        ("payments 30m", Some("no source called \"payments\"")),
+        ("checkout soon", Some("cannot read duration")),
+        ("checkout 30m please", Some("too many words")),
+    ] {
+        let (s, body) = call(&state, signed(&form(text, url), NOW_SECS, SECRET)).await;
+        assert_eq!(s, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(v["response_type"], "ephemeral");
+        let t = v["text"].as_str().unwrap_or_default();
+        assert!(t.contains("Usage: `/logsift <source> [window]`"), "{t}");
+        assert!(t.contains("Sources: `checkout`"), "{t}");
+        match reason {
+            Some(r) => assert!(t.contains(r), "{text:?}: {t}"),
+            None => assert!(!t.starts_with("Sorry"), "{t}"),
+        }
+    }
+    state.wait_background().await;
+}
+
+#[tokio::test]
+async fn a_response_url_off_the_allowed_hosts_is_not_posted_to() {
+    let state = state(None, true);
+    let body = form("checkout 30m", "https://attacker.example/collect");
+    let (s, text) = call(&state, signed(&body, NOW_SECS, SECRET)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(text.contains("not on an allowed host"), "{text}");
+    state.wait_background().await;
+    assert!(
+        state
+            .metrics
+            .render()
+            .contains("logsift_analyses_total{result=\"ok\"} 0")
+    );
+}
+
+#[tokio::test]
+async fn without_a_signing_secret_the_route_is_off() {
+    let state = state(None, false);
+    let body = form("checkout", "http://127.0.0.1:9/x");
+    let (s, text) = call(&state, signed(&body, NOW_SECS, SECRET)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(text.contains("slack_signing_secret"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_analysis_is_told_to_the_caller_only() {
+    let state = state(None, true);
+    let hook = response_url().await;
+    let url = format!("{}/commands/T0001/1234/abcd", hook.uri());
+    // A window longer than the data leaves no baseline: the analysis refuses.
+    let (s, _) = call(
+        &state,
+        signed(&form("checkout 52w", &url), NOW_SECS, SECRET),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    state.wait_background().await;
+    let got = hook.received_requests().await.unwrap_or_default();
+    assert_eq!(got.len(), 1);
+    let v: serde_json::Value = serde_json::from_slice(&got[0].body).expect("json");
+    println!("failure follow-up: {v}");
+    assert_eq!(v["response_type"], "ephemeral");
+    assert!(
+        v["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Sorry, no summary: ")),
+        "{v}"
+    );
+}
