@@ -64,6 +64,7 @@ pub fn flag(cluster_id: u32, kind: Kind, template: &str, b: u64, i: u64, score: 
     let incident_rate = i as f64 / 20.0;
     Flag {
         cluster_id,
+        members: vec![cluster_id],
         template: template.into(),
         kind,
         score,
@@ -209,6 +210,8 @@ pub fn checkout_analysis() -> Analysis {
             templates_incident: 33,
             rate_tests: 29,
             param_tests: 12,
+            families: 0,
+            family_tests: 0,
             findings: flagged.len(),
         },
         flagged,
