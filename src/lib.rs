@@ -15,6 +15,7 @@
 pub mod app;
 pub mod cli;
 pub mod error;
+pub mod history;
 pub mod input;
 pub mod llm;
 pub mod mask;
@@ -22,5 +23,6 @@ pub mod mine;
 pub mod record;
 pub mod redact;
 pub mod report;
+pub mod runbook;
 pub mod score;
 pub mod window;
