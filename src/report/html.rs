@@ -108,11 +108,14 @@ tr.detail td{padding-top:0}
 .l-error,.l-fatal{color:var(--new)}.l-warn{color:var(--drop)}.l-info{color:var(--accent)}.l-debug,.l-trace,.l--{color:var(--muted)}
 .fold{color:var(--muted);font-size:12px}
 .detail-grid{display:flex;flex-wrap:wrap;gap:10px 28px;align-items:flex-start}
-.runbook{border-left:3px solid var(--ok);padding:2px 0 2px 10px}
+.runbook{border-left:3px solid var(--ok);padding:2px 0 2px 10px;flex:1 1 420px}
+.detail-grid details{flex-basis:100%}
+.mini{display:block;border-bottom:1px solid var(--line)}
 .runbook ol{margin:2px 0;padding-left:20px;font-size:14px}
 .none{color:var(--muted)}
 details summary{cursor:pointer;color:var(--accent);font-size:13px}
 details pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:6px 8px;margin:6px 0 0}
+.values{width:auto}
 .values td{border:none;padding:1px 6px;font-size:13px}
 .values th{border:none;padding:0 6px}
 .values code{overflow-wrap:anywhere}
@@ -360,21 +363,36 @@ fn tick_label(clock: &Clock, t: i64, step: i64, multi_day: bool) -> String {
     }
 }
 
-/// Points (time, count) of one segment, merged to at most [`MAX_POINTS`] by maximum.
-fn points(seg: &Segment, bucket_ms: i64, end_ms: i64) -> Vec<(i64, u64)> {
+/// Points (time, events per bucket) of one segment, merged to at most [`MAX_POINTS`] by
+/// maximum. A last bucket cut short by the window's end is scaled to a whole bucket when it
+/// covers at least a quarter of one, and left out otherwise (a few seconds of data would
+/// draw a false dip).
+fn points(seg: &Segment, bucket_ms: i64, end_ms: i64) -> Vec<(i64, f64)> {
     let n = seg.counts.len();
     if n == 0 {
         return Vec::new();
     }
-    let per = n.div_ceil(MAX_POINTS).max(1);
-    let mut out = Vec::with_capacity(n / per + 1);
-    for (k, chunk) in seg.counts.chunks(per).enumerate() {
+    let mut values: Vec<f64> = seg.counts.iter().map(|&c| c as f64).collect();
+    let last_start = seg.start_ms.saturating_add((n as i64 - 1).saturating_mul(bucket_ms));
+    let covered = end_ms.saturating_sub(last_start).clamp(0, bucket_ms);
+    if covered < bucket_ms {
+        if covered * 4 < bucket_ms && n > 1 {
+            values.pop();
+        } else if covered > 0 {
+            if let Some(v) = values.last_mut() {
+                *v *= bucket_ms as f64 / covered as f64;
+            }
+        }
+    }
+    let per = values.len().div_ceil(MAX_POINTS).max(1);
+    let mut out = Vec::with_capacity(values.len() / per + 1);
+    for (k, chunk) in values.chunks(per).enumerate() {
         let first = (k * per) as i64;
         let mid = seg.start_ms
             + first.saturating_mul(bucket_ms)
             + (chunk.len() as i64).saturating_mul(bucket_ms) / 2;
         let t = mid.min(end_ms);
-        out.push((t, chunk.iter().copied().max().unwrap_or(0)));
+        out.push((t, chunk.iter().copied().fold(0.0, f64::max)));
     }
     out
 }
@@ -397,16 +415,6 @@ fn chart_findings(r: &Report) -> Vec<(usize, &Finding)> {
     out
 }
 
-fn series_max(s: &TimeSeries) -> u64 {
-    s.baseline
-        .counts
-        .iter()
-        .chain(&s.incident.counts)
-        .copied()
-        .max()
-        .unwrap_or(0)
-}
-
 fn timeline(r: &Report, clock: &Clock, h: &mut String) -> std::fmt::Result {
     let shown = chart_findings(r);
     if shown.is_empty() {
@@ -415,12 +423,20 @@ fn timeline(r: &Report, clock: &Clock, h: &mut String) -> std::fmt::Result {
     let w = &r.window;
     let xs = XScale::new(r);
     let (y0, y1) = (TOP, H - BOTTOM);
-    let max = shown
+    let drawn: Vec<[Vec<(i64, f64)>; 2]> = shown
         .iter()
-        .map(|(_, f)| series_max(&f.series))
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
+        .map(|(_, f)| {
+            let s = &f.series;
+            [
+                points(&s.baseline, s.bucket_ms.max(1), w.baseline.end_ms),
+                points(&s.incident, s.bucket_ms.max(1), w.incident.end_ms),
+            ]
+        })
+        .collect();
+    let max = drawn
+        .iter()
+        .flat_map(|d| d.iter().flatten().map(|p| p.1))
+        .fold(1.0, f64::max);
     let ystep = nice_step(max, 4.0);
     let ymax = (max / ystep).ceil() * ystep;
     let y = |v: f64| y1 - v / ymax * (y1 - y0);
@@ -452,8 +468,8 @@ fn timeline(r: &Report, clock: &Clock, h: &mut String) -> std::fmt::Result {
         )?;
         writeln!(
             h,
-            "<text class=\"window-label\" x=\"{:.1}\" y=\"{:.1}\" fill=\"#b42318\" style=\"fill:#b42318\">incident</text>",
-            a + 6.0,
+            "<text class=\"window-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" style=\"fill:#b42318\">incident</text>",
+            b - 6.0,
             y0 + 14.0
         )?;
     }
@@ -536,23 +552,19 @@ fn timeline(r: &Report, clock: &Clock, h: &mut String) -> std::fmt::Result {
     // Series.
     for (k, (_, f)) in shown.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()];
-        let s = &f.series;
         writeln!(
             h,
             "<g class=\"series\" data-cluster=\"{}\" stroke=\"{color}\" style=\"stroke:{color}\">",
             f.flag.cluster_id
         )?;
         writeln!(h, "<title>#{} {}</title>", k + 1, esc(&f.flag.template))?;
-        let segs = [
-            points(&s.baseline, s.bucket_ms.max(1), w.baseline.end_ms),
-            points(&s.incident, s.bucket_ms.max(1), w.incident.end_ms),
-        ];
+        let segs = &drawn[k];
         let contiguous = xs.panels.len() == 1;
         let mut lines: Vec<Vec<(f64, f64)>> = Vec::new();
         for (si, seg) in segs.iter().enumerate() {
             let pts: Vec<(f64, f64)> = seg
                 .iter()
-                .filter_map(|&(t, c)| xs.x(t).map(|x| (x, y(c as f64))))
+                .filter_map(|&(t, c)| xs.x(t).map(|x| (x, y(c))))
                 .collect();
             if contiguous && si == 1 {
                 if let Some(l) = lines.last_mut() {
@@ -572,7 +584,7 @@ fn timeline(r: &Report, clock: &Clock, h: &mut String) -> std::fmt::Result {
         writeln!(h, "</g>")?;
     }
     // First occurrences.
-    let mut row = 0;
+    let mut placed: Vec<(f64, u32)> = Vec::new();
     for (k, (_, f)) in shown.iter().enumerate() {
         let Some(t) = f.flag.first_seen else { continue };
         if !(f.flag.kind == Kind::New || t >= w.incident.start_ms) {
@@ -580,8 +592,12 @@ fn timeline(r: &Report, clock: &Clock, h: &mut String) -> std::fmt::Result {
         }
         let Some(x) = xs.x(t) else { continue };
         let color = PALETTE[k % PALETTE.len()];
-        let ly = y0 - 6.0 - f64::from(row % 2) * 13.0;
-        row += 1;
+        // The lowest of three label rows with no label within 24 units.
+        let row = (0..3u32)
+            .find(|r| !placed.iter().any(|(px, pr)| pr == r && (px - x).abs() < 24.0))
+            .unwrap_or(2);
+        placed.push((x, row));
+        let ly = y0 - 6.0 - f64::from(row) * 12.0;
         writeln!(
             h,
             "<g class=\"first-seen\" stroke=\"{color}\" fill=\"{color}\"><title>#{} first seen {}: {}</title><line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{y0:.1}\" y2=\"{y1:.1}\" style=\"stroke:{color}\"/><text x=\"{x:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\" stroke=\"none\" style=\"fill:{color}\">#{}</text></g>",
@@ -676,28 +692,27 @@ fn value_bars(before: &[ValueShare], after: &[ValueShare], slot: Option<u16>) ->
 }
 
 /// A small sparkline of one finding: baseline in grey, incident in red, on one scale.
-fn mini_chart(s: &TimeSeries) -> String {
-    let (w, hh) = (220.0, 34.0);
-    let nb = s.baseline.counts.len();
-    let ni = s.incident.counts.len();
-    let n = (nb + ni).max(2);
-    let max = series_max(s).max(1) as f64;
-    let x = |k: usize| 1.0 + k as f64 / (n - 1) as f64 * (w - 2.0);
-    let y = |c: u64| hh - 2.0 - c as f64 / max * (hh - 4.0);
-    let line = |from: usize, counts: &[u64]| {
-        counts
-            .iter()
+fn mini_chart(s: &TimeSeries, w: &crate::score::WindowReport) -> String {
+    let (wd, hh) = (220.0, 34.0);
+    let b = points(&s.baseline, s.bucket_ms.max(1), w.baseline.end_ms);
+    let i = points(&s.incident, s.bucket_ms.max(1), w.incident.end_ms);
+    let n = (b.len() + i.len()).max(2);
+    let max = b.iter().chain(&i).map(|p| p.1).fold(1.0, f64::max);
+    let x = |k: usize| 1.0 + k as f64 / (n - 1) as f64 * (wd - 2.0);
+    let y = |c: f64| hh - 2.0 - c / max * (hh - 4.0);
+    let line = |from: usize, pts: &[(i64, f64)]| {
+        pts.iter()
             .enumerate()
-            .map(|(k, c)| format!("{:.1},{:.1}", x(from + k), y(*c)))
+            .map(|(k, p)| format!("{:.1},{:.1}", x(from + k), y(p.1)))
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let split = x(nb.saturating_sub(0));
+    let split = x(b.len());
     format!(
-        "<svg width=\"{w}\" height=\"{hh}\" aria-label=\"counts over time\" role=\"img\"><rect x=\"{split:.1}\" y=\"0\" width=\"{:.1}\" height=\"{hh}\" fill=\"#fde7e5\"/><polyline points=\"{}\" fill=\"none\" stroke=\"#9aa4b1\" stroke-width=\"1.5\"/><polyline points=\"{}\" fill=\"none\" stroke=\"#b42318\" stroke-width=\"1.5\"/></svg>",
-        (w - split).max(0.0),
-        line(0, &s.baseline.counts),
-        line(nb, &s.incident.counts)
+        "<svg class=\"mini\" width=\"{wd}\" height=\"{hh}\" aria-label=\"counts over time, incident shaded\" role=\"img\"><rect x=\"{split:.1}\" y=\"0\" width=\"{:.1}\" height=\"{hh}\" fill=\"#fde7e5\"/><polyline points=\"{}\" fill=\"none\" stroke=\"#9aa4b1\" stroke-width=\"1.5\"/><polyline points=\"{}\" fill=\"none\" stroke=\"#b42318\" stroke-width=\"1.5\"/></svg>",
+        (wd - split).max(0.0),
+        line(0, &b),
+        line(b.len(), &i)
     )
 }
 
@@ -757,7 +772,7 @@ fn findings(r: &Report, clock: &Clock, h: &mut String) -> std::fmt::Result {
                 .unwrap_or_else(|| "<span class=\"none\">none</span>".into()),
         )?;
         let mut detail = String::new();
-        detail.push_str(&mini_chart(&f.series));
+        detail.push_str(&mini_chart(&f.series, &r.window));
         if fl.kind == Kind::ParamShift {
             detail.push_str(&value_bars(&fl.values_before, &fl.values_after, fl.slot));
         }
