@@ -19,7 +19,9 @@ use crate::input::{InputSpec, SplitConfig};
 use crate::llm::{self, LlmConfig};
 use crate::mine::MinerConfig;
 use crate::record::{DetectOptions, Timestamp};
+use crate::redact::RedactConfig;
 use crate::report::{self, Report, TextOptions};
+use crate::runbook::Runbooks;
 use crate::score::ScoreConfig;
 use crate::timefilter::{self, TimeWindow};
 
@@ -173,9 +175,20 @@ struct SummarizeArgs {
     #[arg(short, long, value_name = "FILE", help_heading = "Output")]
     output: Option<PathBuf>,
 
-    /// Findings shown in full in the text report.
+    /// Findings shown in full in the text and Markdown reports.
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
     top: usize,
+
+    /// Runbook file (TOML, see docs/runbooks.md): links findings that match an entry to its
+    /// title, URL and first steps.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    runbooks: Option<PathBuf>,
+
+    /// Redact every log-derived string in the report itself (templates, samples, values,
+    /// the summary), as is always done for what is sent to a model; with --redact-hosts,
+    /// IP addresses and host names too.
+    #[arg(long, help_heading = "Output")]
+    redact_output: bool,
 
     /// Exit with code 1 when anything is flagged (for CI and cron).
     #[arg(long, help_heading = "Output")]
@@ -252,8 +265,12 @@ struct LlmArgs {
 enum ReportFormat {
     /// For terminals and plain-text mail.
     Text,
-    /// Stable JSON for programs.
+    /// For chat, tickets and wikis.
+    Markdown,
+    /// Stable JSON for programs (docs/json-schema.md).
     Json,
+    /// One self-contained page for a review meeting.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -538,6 +555,12 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
         save_state: args.mine.save_state.clone(),
     };
     let llm_cfg = llm_config(&args.llm)?;
+    let runbooks = args
+        .runbooks
+        .as_deref()
+        .map(Runbooks::load)
+        .transpose()
+        .map_err(|e| Error::Usage(e.to_string()))?;
     let now = Timestamp::now();
     let time_window = TimeWindow::parse(args.since.as_deref(), args.until.as_deref())
         .map_err(|e| Error::Usage(format!("--since/--until: {e}")))?;
@@ -585,6 +608,16 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
     }
     let mut report = Report::new(&analysed);
     report.summary = Some(app::summarize(&analysed, &llm_cfg));
+    if let Some(rb) = &runbooks {
+        report.attach_runbooks(rb);
+    }
+    if args.redact_output {
+        let cfg = RedactConfig::builder()
+            .redact_hosts(args.llm.redact_hosts)
+            .build()
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        report.redact_output(cfg);
+    }
     let (mut out, tty) = open_output(args.output.as_ref())?;
     let opts = TextOptions {
         color: global.color.resolve(tty),
@@ -592,7 +625,9 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
     };
     let format = match args.format {
         ReportFormat::Text => report::Format::Text,
+        ReportFormat::Markdown => report::Format::Markdown,
         ReportFormat::Json => report::Format::Json,
+        ReportFormat::Html => report::Format::Html,
     };
     report::render(&report, format, &opts, &mut out).map_err(Error::output)?;
     out.flush().map_err(Error::output)?;
