@@ -13,11 +13,13 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::history::ReviewHistory;
 use crate::input::{
     Access, Compression, Event, Input, InputSpec, PEEK_BYTES, SplitConfig, SplitStats, split_all,
 };
 use crate::mine::{ClusterId, Miner, MinerConfig};
 use crate::record::{self, DetectOptions, HeaderFormat, Level, Record, Timestamp};
+use crate::runbook::{ComponentTally, Runbooks};
 use crate::score::{self, Analysis, ClusterInfo, ScoreConfig, TimeRef, WindowSpec};
 use crate::window::{Group, WindowConfig, WindowCounts};
 
@@ -310,6 +312,10 @@ pub struct Mined {
     pub read: ReadSummary,
     /// Final templates of evicted clusters, by id (kept only when per-line output asks).
     pub evicted: HashMap<u64, String>,
+    /// The emitting component of each cluster's events, for runbooks and reports.
+    pub components: ComponentTally,
+    /// Findings of earlier reviews, from the loaded state (empty without one).
+    pub history: ReviewHistory,
 }
 
 impl std::fmt::Debug for Mined {
@@ -397,10 +403,11 @@ pub fn mine(
     cfg: &MineConfig,
     mut per_line: Option<&mut PerLine>,
 ) -> Result<Mined, Error> {
-    let mut miner = match &cfg.load_state {
+    let (mut miner, history) = match &cfg.load_state {
         Some(path) => load_state(path)?,
-        None => Miner::new(cfg.miner.clone()),
+        None => (Miner::new(cfg.miner.clone()), ReviewHistory::new()),
     };
+    let mut components = ComponentTally::new();
     let mut counts =
         WindowCounts::new(cfg.window).map_err(|e| Error::Usage(format!("time buckets: {e}")))?;
     let keep_evicted = per_line.is_some();
@@ -421,6 +428,9 @@ pub fn mine(
             n += 1;
         }
         counts.observe(group, rec.ts, window_id(cluster), rec.level, &params[..n]);
+        if let Some(c) = rec.component {
+            components.observe(window_id(cluster), c);
+        }
         if let Some(p) = per_line.as_deref_mut()
             && spill_error.is_none()
             && let Err(e) = p.push(cluster, ev.lines)
@@ -441,6 +451,7 @@ pub fn mine(
                 }
             }
             counts.relabel(&moves);
+            components.relabel(&moves);
         }
     });
     if let Some(e) = spill_error {
@@ -460,28 +471,69 @@ pub fn mine(
         })
         .collect();
     counts.relabel(&moves);
+    components.relabel(&moves);
     Ok(Mined {
         miner,
         counts,
         read: summary,
         evicted,
+        components,
+        history,
     })
 }
 
-/// Loads a saved miner state, naming the file in any error.
-pub fn load_state(path: &Path) -> Result<Miner, Error> {
+/// Marks the review-history section that follows the miner in a state file.
+const HISTORY_MAGIC: &[u8] = b"LOGSIFT-REVIEW-HISTORY\n";
+/// Largest review-history section read back: [`crate::history::MAX_MAX_ENTRIES`] entries of
+/// bounded text fit well inside it, and a damaged file cannot ask for more memory.
+const MAX_HISTORY_BYTES: u64 = 1 << 30;
+
+/// Loads a saved state: the miner, then the review history that follows it (a state written
+/// without one, such as a merged miner state, has an empty history). Errors name the file.
+pub fn load_state(path: &Path) -> Result<(Miner, ReviewHistory), Error> {
     let file = File::open(path).map_err(|e| {
         Error::Usage(format!(
             "cannot open the state file {}: {e}; check the --load-state path",
             path.display()
         ))
     })?;
-    Miner::load(BufReader::new(file)).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
+    let mut r = BufReader::new(file);
+    let miner =
+        Miner::load(&mut r).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    let mut rest = Vec::new();
+    r.take(MAX_HISTORY_BYTES + 1)
+        .read_to_end(&mut rest)
+        .map_err(|e| {
+            Error::Usage(format!(
+                "cannot read the state file {}: {e}",
+                path.display()
+            ))
+        })?;
+    let rest = rest.strip_prefix(b"\n").unwrap_or(&rest);
+    if rest.is_empty() {
+        return Ok((miner, ReviewHistory::new()));
+    }
+    let corrupt = |why: String| {
+        Error::Usage(format!(
+            "{}: the review history after the miner state is truncated or corrupt ({why}); \
+             save a new state with --save-state",
+            path.display()
+        ))
+    };
+    let Some(json) = rest.strip_prefix(HISTORY_MAGIC) else {
+        return Err(corrupt("unexpected data after the miner".into()));
+    };
+    if json.len() as u64 > MAX_HISTORY_BYTES {
+        return Err(corrupt("larger than 1 GiB".into()));
+    }
+    let history: ReviewHistory =
+        serde_json::from_slice(json).map_err(|e| corrupt(e.to_string()))?;
+    Ok((miner, history))
 }
 
-/// Saves the miner state to `path` (written to a temporary file beside it, then renamed, so
-/// a failed write never leaves a half-written state where a good one was).
-pub fn save_state(miner: &Miner, path: &Path) -> Result<(), Error> {
+/// Saves the miner and the review history to `path` (written to a temporary file beside it,
+/// then renamed, so a failed write never leaves a half-written state where a good one was).
+pub fn save_state(miner: &Miner, history: &ReviewHistory, path: &Path) -> Result<(), Error> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -496,25 +548,32 @@ pub fn save_state(miner: &Miner, path: &Path) -> Result<(), Error> {
     {
         let mut w = BufWriter::new(tmp.as_file_mut());
         miner.save(&mut w).map_err(|e| fail(&e))?;
+        if !history.is_empty() {
+            w.write_all(HISTORY_MAGIC).map_err(|e| fail(&e))?;
+            serde_json::to_writer(&mut w, history).map_err(|e| fail(&e))?;
+            w.write_all(b"\n").map_err(|e| fail(&e))?;
+        }
         w.flush().map_err(|e| fail(&e))?;
     }
     tmp.persist(path).map_err(|e| fail(&e.error))?;
     Ok(())
 }
 
-/// Merges saved miner states (`logsift merge-state A B... -o C`).
+/// Merges saved states (`logsift merge-state A B... -o C`): the miners, and the review
+/// histories.
 pub fn merge_states(inputs: &[PathBuf], output: &Path) -> Result<Miner, Error> {
     let mut iter = inputs.iter();
     let first = iter
         .next()
         .ok_or_else(|| Error::Usage("merge-state needs at least one state file".into()))?;
-    let mut acc = load_state(first)?;
+    let (mut acc, mut history) = load_state(first)?;
     for p in iter {
-        let next = load_state(p)?;
+        let (next, h) = load_state(p)?;
         acc = Miner::merge(&acc, &next)
             .map_err(|e| Error::Usage(format!("merging {}: {e}", p.display())))?;
+        history = history.merge(&h);
     }
-    save_state(&acc, output)?;
+    save_state(&acc, &history, output)?;
     Ok(acc)
 }
 
@@ -562,10 +621,7 @@ pub struct Analysed {
 
 /// Reads, mines and analyses: the main job up to the findings.
 pub fn analyse(read: &ReadConfig, cfg: &AnalyseConfig) -> Result<Analysed, Error> {
-    let mined = mine(read, &cfg.mine, None)?;
-    if let Some(p) = &cfg.save_state {
-        save_state(&mined.miner, p)?;
-    }
+    let mut mined = mine(read, &cfg.mine, None)?;
     if mined.read.inputs.iter().all(|i| i.access.is_none()) {
         // Nothing could be opened: the input errors say why; there is nothing to analyse.
         return Err(Error::Usage(
@@ -592,8 +648,24 @@ pub fn analyse(read: &ReadConfig, cfg: &AnalyseConfig) -> Result<Analysed, Error
                 "the inputs hold no log lines; check that the files are not empty".into(),
             ));
         }
-        Err(e) => return Err(Error::Usage(e.to_string())),
+        Err(e) => {
+            if let Some(p) = &cfg.save_state {
+                save_state(&mined.miner, &mined.history, p)?;
+            }
+            return Err(Error::Usage(e.to_string()));
+        }
     };
+    // This review joins the history; the end of the incident window names it, so that
+    // analysing the same logs twice counts as one review.
+    let components = &mined.components;
+    mined.history.record(
+        &analysis,
+        analysis.window.incident.end_ms,
+        &components.lookup(),
+    );
+    if let Some(p) = &cfg.save_state {
+        save_state(&mined.miner, &mined.history, p)?;
+    }
     Ok(Analysed { mined, analysis })
 }
 
@@ -747,15 +819,38 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
 
 /// Writes the summary of an analysis: the offline summary, or a model's when `llm` says so,
 /// falling back to the offline one on any failure. Only redacted evidence leaves the process.
-pub fn summarize(analysed: &Analysed, llm: &crate::llm::LlmConfig) -> crate::llm::Summary {
-    let prepared = crate::llm::prepare(&analysed.analysis, llm);
+pub fn summarize(
+    analysed: &Analysed,
+    llm: &crate::llm::LlmConfig,
+    runbooks: Option<&Runbooks>,
+) -> crate::llm::Summary {
+    let prepared = prepare_evidence(analysed, llm, runbooks);
     crate::llm::summarize_blocking(&prepared, llm)
 }
 
 /// Exactly what would be sent to the model (`--show-prompt`); sends nothing.
-pub fn prompt_text(analysed: &Analysed, llm: &crate::llm::LlmConfig) -> String {
-    let prepared = crate::llm::prepare(&analysed.analysis, llm);
+pub fn prompt_text(
+    analysed: &Analysed,
+    llm: &crate::llm::LlmConfig,
+    runbooks: Option<&Runbooks>,
+) -> String {
+    let prepared = prepare_evidence(analysed, llm, runbooks);
     crate::llm::render_prompt(prepared.evidence(), llm)
+}
+
+/// The redacted evidence for the summary, naming each finding's runbook when one matches.
+fn prepare_evidence(
+    analysed: &Analysed,
+    llm: &crate::llm::LlmConfig,
+    runbooks: Option<&Runbooks>,
+) -> crate::llm::Prepared {
+    match runbooks {
+        Some(rb) => {
+            let component = analysed.mined.components.lookup();
+            crate::llm::prepare_with_runbooks(&analysed.analysis, llm, rb.title_lookup(&component))
+        }
+        None => crate::llm::prepare(&analysed.analysis, llm),
+    }
 }
 
 #[cfg(test)]

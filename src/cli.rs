@@ -594,7 +594,7 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
     }
     if args.llm.show_prompt {
         let (mut out, _) = open_output(args.output.as_ref())?;
-        out.write_all(app::prompt_text(&analysed, &llm_cfg).as_bytes())
+        out.write_all(app::prompt_text(&analysed, &llm_cfg, runbooks.as_ref()).as_bytes())
             .map_err(Error::output)?;
         out.flush().map_err(Error::output)?;
         return Ok(CliOutcome {
@@ -607,9 +607,18 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
         });
     }
     let mut report = Report::new(&analysed);
-    report.summary = Some(app::summarize(&analysed, &llm_cfg));
+    report.summary = Some(app::summarize(&analysed, &llm_cfg, runbooks.as_ref()));
+    report.set_components(&analysed.mined.components.lookup());
     if let Some(rb) = &runbooks {
         report.attach_runbooks(rb);
+    }
+    if args.mine.load_state.is_some() {
+        // Recurring findings need earlier reviews, which only a loaded state holds.
+        report.attach_history(
+            &analysed.mined.history,
+            runbooks.as_ref(),
+            crate::history::DEFAULT_MIN_REVIEWS,
+        );
     }
     if args.redact_output {
         let cfg = RedactConfig::builder()
@@ -683,7 +692,7 @@ fn templates(args: TemplatesArgs, _global: &GlobalArgs) -> Result<CliOutcome, Er
     };
     let mined = app::mine(&read, &mine_cfg, per_line.as_mut())?;
     if let Some(p) = &args.mine.save_state {
-        app::save_state(&mined.miner, p)?;
+        app::save_state(&mined.miner, &mined.history, p)?;
     }
     if let (Some(path), Some(pl)) = (&args.per_line, per_line) {
         let f = File::create(path).map_err(|e| {

@@ -119,7 +119,9 @@ impl TryFrom<RawHistory> for ReviewHistory {
                 || e.times_flagged < e.recent_reviews.len() as u64
                 || e.first_review_ms > e.last_review_ms
                 || e.recent_reviews.last() != Some(&e.last_review_ms)
-                || e.recent_reviews.first().is_some_and(|&f| f < e.first_review_ms)
+                || e.recent_reviews
+                    .first()
+                    .is_some_and(|&f| f < e.first_review_ms)
             {
                 return bad(format!(
                     "the entry {fp:?} is inconsistent; the state is damaged"
@@ -362,8 +364,12 @@ fn merge_entry(a: &HistoryEntry, b: &HistoryEntry) -> HistoryEntry {
         .collect();
     // Reviews each side knew of but no longer lists; the two sides may share them, so the
     // larger is a lower bound of the reviews outside the union.
-    let dropped_a = a.times_flagged.saturating_sub(a.recent_reviews.len() as u64);
-    let dropped_b = b.times_flagged.saturating_sub(b.recent_reviews.len() as u64);
+    let dropped_a = a
+        .times_flagged
+        .saturating_sub(a.recent_reviews.len() as u64);
+    let dropped_b = b
+        .times_flagged
+        .saturating_sub(b.recent_reviews.len() as u64);
     let times_flagged = union.len() as u64 + dropped_a.max(dropped_b);
     let skip = union.len().saturating_sub(REVIEWS_KEPT);
     let recent_reviews: Vec<i64> = union.into_iter().skip(skip).collect();

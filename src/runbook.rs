@@ -346,7 +346,9 @@ fn entry(e: RawEntry, index: usize, origin: &str) -> Result<Runbook, RunbookErro
     };
     let title = e.title.trim();
     if title.is_empty() {
-        return Err(fail("the title is empty; give the name people know the runbook by".into()));
+        return Err(fail(
+            "the title is empty; give the name people know the runbook by".into(),
+        ));
     }
     if title.chars().count() > MAX_TITLE_CHARS || title.chars().any(char::is_control) {
         return Err(fail(format!(
@@ -538,6 +540,12 @@ impl ComponentTally {
                     slot.1 += n;
                 } else if target.len() < COMPONENTS_PER_CLUSTER {
                     target.push((name, n));
+                } else if let Some(least) = target.iter_mut().min_by_key(|(_, c)| *c)
+                    && least.1 < n
+                {
+                    // Full: a name that outnumbers the least frequent one takes its place,
+                    // so the dominant component of a merged cluster is never lost.
+                    *least = (name, n);
                 }
             }
         }
@@ -595,6 +603,9 @@ mod tests {
         assert_eq!(t.get(1), None);
         let long = "é".repeat(100);
         t.observe(3, long.as_bytes());
-        assert!(t.get(3).is_some_and(|s| s.len() <= MAX_COMPONENT_BYTES && !s.contains('\u{fffd}')));
+        assert!(
+            t.get(3)
+                .is_some_and(|s| s.len() <= MAX_COMPONENT_BYTES && !s.contains('\u{fffd}'))
+        );
     }
 }

@@ -260,6 +260,85 @@ fn states_saved_from_two_shards_merge_and_load() {
         .stderr(predicate::str::contains("not a logsift"));
 }
 
+/// Findings of the reviews so far, from the state file: `no_runbook_yet` by template.
+fn recurring(v: &serde_json::Value) -> Vec<(String, u64, bool)> {
+    v["no_runbook_yet"]
+        .as_array()
+        .expect("no_runbook_yet is a list")
+        .iter()
+        .map(|r| {
+            (
+                r["template"].as_str().unwrap_or_default().to_owned(),
+                r["times_flagged"].as_u64().unwrap_or(0),
+                r["flagged_now"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_state_file_remembers_reviews_and_lists_recurring_findings_without_a_runbook() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("review.state");
+    let state = state.to_str().expect("utf-8 path");
+    let first = [
+        DEMO,
+        "--incident-start",
+        "2026-11-27 14:00:00,000",
+        "--incident-end",
+        "2026-11-27 14:10:00,000",
+        "--save-state",
+        state,
+    ];
+    let v = json_report(&first, None);
+    assert_eq!(
+        recurring(&v),
+        Vec::new(),
+        "no --load-state: no history shown"
+    );
+    let second = [
+        DEMO,
+        "--runbooks",
+        "fixtures/runbooks/demo.toml",
+        "--load-state",
+        state,
+        "--save-state",
+        state,
+    ];
+    let v = json_report(&second, None);
+    let rec = recurring(&v);
+    // Flagged in both reviews, and no runbook entry covers it.
+    assert!(
+        rec.contains(&("Checkout failed for order <*>".to_owned(), 2, true)),
+        "{rec:?}"
+    );
+    // Covered by the demo runbooks: not listed.
+    assert!(
+        !rec.iter()
+            .any(|(t, _, _)| t.contains("could not acquire database connection")),
+        "{rec:?}"
+    );
+    // The same review again (same incident window) is not counted twice.
+    let v = json_report(&second, None);
+    assert!(
+        recurring(&v).contains(&("Checkout failed for order <*>".to_owned(), 2, true)),
+        "{:?}",
+        recurring(&v)
+    );
+    // The history lives in the state file itself; a damaged one is a clear error.
+    let mut text = std::fs::read(state).expect("state written");
+    assert!(text.windows(22).any(|w| w == b"LOGSIFT-REVIEW-HISTORY"));
+    text.truncate(text.len() - 10);
+    std::fs::write(state, &text).expect("write");
+    logsift()
+        .args([DEMO, "--load-state", state])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("review history").and(predicate::str::contains("corrupt")),
+        );
+}
+
 #[test]
 fn a_reader_that_goes_away_is_not_an_error() {
     // Enough distinct templates that the table is far larger than a pipe buffer.

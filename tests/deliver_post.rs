@@ -22,7 +22,7 @@ fn demo_report() -> Report {
         .build()
         .expect("offline config");
     let mut r = Report::new(&analysed);
-    r.summary = Some(app::summarize(&analysed, &llm));
+    r.summary = Some(app::summarize(&analysed, &llm, None));
     r
 }
 

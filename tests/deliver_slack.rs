@@ -18,7 +18,7 @@ fn report_of(path: &std::path::Path) -> Report {
         .build()
         .expect("offline config");
     let mut r = Report::new(&analysed);
-    r.summary = Some(app::summarize(&analysed, &llm));
+    r.summary = Some(app::summarize(&analysed, &llm, None));
     r
 }
 
@@ -53,7 +53,7 @@ fn check_limits(msg: &Value) {
     for (kind, text, verbatim) in &all {
         let n = text.chars().count();
         assert!(
-            n >= 1 && n <= SLACK_MAX_SECTION_CHARS,
+            (1..=SLACK_MAX_SECTION_CHARS).contains(&n),
             "{kind} text of {n} chars"
         );
         if kind == "mrkdwn" {

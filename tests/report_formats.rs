@@ -63,9 +63,15 @@ fn the_demo_text_is_polished() {
     assert!(!t.contains("894s"));
     assert!(t.contains("2026-11-27 (UTC)") && t.contains("first seen 14:00:48"));
     assert!(!t.contains("T14:00:48"), "short times on a one-day report");
-    assert!(t.contains("NEW    ERROR  Checkout failed"), "upper-case levels");
+    assert!(
+        t.contains("NEW    ERROR  Checkout failed"),
+        "upper-case levels"
+    );
     assert!(t.contains("fp 14f7995b446b"), "fingerprints shown");
-    assert!(t.contains("runbook: Circuit breaker open"), "level+component runbook");
+    assert!(
+        t.contains("runbook: Circuit breaker open"),
+        "level+component runbook"
+    );
     assert!(t.contains("No runbook yet"));
 }
 
@@ -127,15 +133,27 @@ fn assert_inert(html: &str) {
         assert!(
             !matches!(
                 name.as_str(),
-                "script" | "img" | "iframe" | "object" | "embed" | "link" | "image" | "use"
-                    | "foreignobject" | "form" | "base"
+                "script"
+                    | "img"
+                    | "iframe"
+                    | "object"
+                    | "embed"
+                    | "link"
+                    | "image"
+                    | "use"
+                    | "foreignobject"
+                    | "form"
+                    | "base"
             ),
             "<{name}> must not appear"
         );
         for (k, v) in attrs {
             assert!(!k.starts_with("on"), "event handler {k}={v:?} on <{name}>");
             assert!(
-                !matches!(k.as_str(), "src" | "srcset" | "xlink:href" | "action" | "formaction"),
+                !matches!(
+                    k.as_str(),
+                    "src" | "srcset" | "xlink:href" | "action" | "formaction"
+                ),
                 "{k} on <{name}>"
             );
             if k == "href" {
@@ -155,7 +173,9 @@ fn assert_inert(html: &str) {
 }
 
 fn timeline_svg(html: &str) -> &str {
-    let start = html.find("<svg class=\"timeline\"").expect("a timeline chart");
+    let start = html
+        .find("<svg class=\"timeline\"")
+        .expect("a timeline chart");
     let end = html[start..].find("</svg>").expect("closed") + start;
     &html[start..end]
 }
@@ -174,14 +194,27 @@ fn html_has_one_chart_line_per_top_template_and_the_incident_window() {
     let top: Vec<u32> = clusters.into_iter().take(5).collect();
     assert_eq!(svg.matches("class=\"series\"").count(), top.len());
     for id in &top {
-        assert!(svg.contains(&format!("data-cluster=\"{id}\"")), "cluster {id} drawn");
+        assert!(
+            svg.contains(&format!("data-cluster=\"{id}\"")),
+            "cluster {id} drawn"
+        );
     }
     assert_eq!(svg.matches("class=\"incident-window\"").count(), 1);
-    assert!(svg.contains("class=\"first-seen\""), "first occurrences marked");
-    assert!(svg.contains(">14:00<") && svg.contains(">13:00<"), "time axis labels");
+    assert!(
+        svg.contains("class=\"first-seen\""),
+        "first occurrences marked"
+    );
+    assert!(
+        svg.contains(">14:00<") && svg.contains(">13:00<"),
+        "time axis labels"
+    );
     // The legend names every drawn template.
     let legend = &html[html.find("class=\"legend\"").expect("a legend")..];
-    for f in r.flagged.iter().filter(|f| top.contains(&f.flag.cluster_id)) {
+    for f in r
+        .flagged
+        .iter()
+        .filter(|f| top.contains(&f.flag.cluster_id))
+    {
         assert!(legend.contains("<code>"), "{}", f.flag.template);
     }
     assert_inert(&html);
@@ -254,11 +287,7 @@ fn the_json_schema_document_lists_every_field() {
         redact: true,
         ..FULL
     };
-    for (rel, o) in [
-        (DEMO, &FULL),
-        (ESCAPES, &redacted),
-        (SECRETS, &redacted),
-    ] {
+    for (rel, o) in [(DEMO, &FULL), (ESCAPES, &redacted), (SECRETS, &redacted)] {
         let v: Value =
             serde_json::from_str(&rendered(&report(rel, o), Format::Json, false)).expect("JSON");
         json_paths(&v, "", &mut paths);
@@ -355,9 +384,16 @@ fn escape_sequences_never_reach_the_terminal() {
                 && rest[1..]
                     .find('m')
                     .is_some_and(|m| m > 0 && rest[1..1 + m].bytes().all(|c| c.is_ascii_digit()));
-            assert!(ok && color, "a raw escape at byte {i}: {:?}", &t[i..t.len().min(i + 12)]);
+            assert!(
+                ok && color,
+                "a raw escape at byte {i}: {:?}",
+                &t[i..t.len().min(i + 12)]
+            );
         }
-        assert!(!t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\u{1b}')));
+        assert!(
+            !t.chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\u{1b}'))
+        );
     }
 }
 
@@ -388,8 +424,14 @@ fn markup_in_log_text_is_inert_in_markdown_and_html() {
     }
     assert!(!outside.contains("](javascript"));
     // Table rows keep their eight columns although log text holds pipes.
-    for row in md.lines().filter(|l| l.starts_with("| ") && l.contains(" NEW ")) {
-        let cells = without_code_spans(row).replace("\\|", "").matches('|').count();
+    for row in md
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains(" NEW "))
+    {
+        let cells = without_code_spans(row)
+            .replace("\\|", "")
+            .matches('|')
+            .count();
         assert_eq!(cells, 9, "{row}");
     }
 
@@ -402,7 +444,10 @@ fn markup_in_log_text_is_inert_in_markdown_and_html() {
     let json = rendered(&r, Format::Json, false);
     assert!(!json.contains('\u{1b}') && !json.contains('\r'));
     let v: Value = serde_json::from_str(&json).expect("JSON");
-    assert!(v.to_string().contains("onerror"), "JSON keeps the text, escaped");
+    assert!(
+        v.to_string().contains("onerror"),
+        "JSON keeps the text, escaped"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -422,8 +467,14 @@ fn redact_output_removes_every_secret_from_every_format() {
     let secrets = secrets();
     let plain = report(SECRETS, &PLAIN);
     let shown: String = ALL.iter().map(|f| rendered(&plain, *f, false)).collect();
-    let leaked_without = secrets.iter().filter(|s| shown.contains(s.as_str())).count();
-    assert!(leaked_without > 0, "without the flag, the report shows secrets");
+    let leaked_without = secrets
+        .iter()
+        .filter(|s| shown.contains(s.as_str()))
+        .count();
+    assert!(
+        leaked_without > 0,
+        "without the flag, the report shows secrets"
+    );
 
     let r = report(
         SECRETS,

@@ -44,17 +44,41 @@ fn an_entry_matches_by_template_regex() {
     let rb = parse("[[runbook]]\ntitle = \"Pool\"\ntemplate = '(?i)connection is NOT available'\n");
     let t = "HikariPool-<*> - Connection is not available, request timed out after <*>.";
     let fp = fingerprint(t);
-    assert_eq!(rb.find(&subject(t, &[], &fp, None, None)).map(|r| r.index), Some(1));
-    assert!(rb.find(&subject("other", &[], "000000000000", None, None)).is_none());
+    assert_eq!(
+        rb.find(&subject(t, &[], &fp, None, None)).map(|r| r.index),
+        Some(1)
+    );
+    assert!(
+        rb.find(&subject("other", &[], "000000000000", None, None))
+            .is_none()
+    );
 }
 
 #[test]
 fn an_entry_matches_by_sample_regex() {
     let rb = parse("[[runbook]]\ntitle = \"Retries\"\nsample = 'attempt \\d of 3'\n");
     let samples = vec!["noise".to_owned(), "Retrying (attempt 2 of 3)".to_owned()];
-    assert!(rb.find(&subject("Retrying (attempt <*> of <*>)", &samples, "x", None, None)).is_some());
+    assert!(
+        rb.find(&subject(
+            "Retrying (attempt <*> of <*>)",
+            &samples,
+            "x",
+            None,
+            None
+        ))
+        .is_some()
+    );
     let none = vec!["Retrying (attempt 2 of 5)".to_owned()];
-    assert!(rb.find(&subject("Retrying (attempt <*> of <*>)", &none, "x", None, None)).is_none());
+    assert!(
+        rb.find(&subject(
+            "Retrying (attempt <*> of <*>)",
+            &none,
+            "x",
+            None,
+            None
+        ))
+        .is_none()
+    );
 }
 
 #[test]
@@ -77,9 +101,19 @@ fn an_entry_matches_by_level_and_component() {
     );
     let c = Some("shop.checkout.payment.CircuitBreaker");
     assert!(rb.find(&subject("t", &[], "x", Some("error"), c)).is_some());
-    assert!(rb.find(&subject("t", &[], "x", Some("warn"), c)).is_none(), "wrong level");
-    assert!(rb.find(&subject("t", &[], "x", Some("error"), Some("web"))).is_none());
-    assert!(rb.find(&subject("t", &[], "x", Some("error"), None)).is_none(), "unknown component");
+    assert!(
+        rb.find(&subject("t", &[], "x", Some("warn"), c)).is_none(),
+        "wrong level"
+    );
+    assert!(
+        rb.find(&subject("t", &[], "x", Some("error"), Some("web")))
+            .is_none()
+    );
+    assert!(
+        rb.find(&subject("t", &[], "x", Some("error"), None))
+            .is_none(),
+        "unknown component"
+    );
 }
 
 #[test]
@@ -88,8 +122,16 @@ fn all_conditions_must_hold_and_the_first_entry_wins() {
         "[[runbook]]\ntitle = \"Both\"\ntemplate = 'pool'\nlevel = \"warn\"\n\
          [[runbook]]\ntitle = \"Any pool\"\ntemplate = 'pool'\n",
     );
-    assert_eq!(rb.find(&subject("pool", &[], "x", Some("warn"), None)).map(|r| r.index), Some(1));
-    assert_eq!(rb.find(&subject("pool", &[], "x", Some("info"), None)).map(|r| r.index), Some(2));
+    assert_eq!(
+        rb.find(&subject("pool", &[], "x", Some("warn"), None))
+            .map(|r| r.index),
+        Some(1)
+    );
+    assert_eq!(
+        rb.find(&subject("pool", &[], "x", Some("info"), None))
+            .map(|r| r.index),
+        Some(2)
+    );
 }
 
 #[test]
@@ -104,13 +146,20 @@ fn the_demo_runbooks_cover_the_connection_pool_errors() {
             .iter()
             .find(|f| f.template.contains(needle))
             .unwrap_or_else(|| panic!("a finding with {needle:?}"));
-        rb.for_flag(f, tally.get(f.cluster_id)).map(|r| r.title.clone())
+        rb.for_flag(f, tally.get(f.cluster_id))
+            .map(|r| r.title.clone())
     };
     let pool = Some("Checkout database connection pool exhausted".to_owned());
     assert_eq!(title("could not acquire database connection"), pool);
     assert_eq!(title("Connection is not available"), pool);
-    assert_eq!(title("Retrying payment capture"), Some("Payment capture retries".into()));
-    assert_eq!(title("Circuit breaker"), Some("Circuit breaker open".into()));
+    assert_eq!(
+        title("Retrying payment capture"),
+        Some("Payment capture retries".into())
+    );
+    assert_eq!(
+        title("Circuit breaker"),
+        Some("Circuit breaker open".into())
+    );
     assert_eq!(title("Payment authorized"), None);
 }
 
@@ -119,7 +168,10 @@ fn the_summarizer_receives_the_runbook_titles() {
     let a = analyse(DEMO);
     let rb = Runbooks::load(&path(DEMO_RUNBOOKS)).expect("loads");
     let tally = components(DEMO, &a);
-    let cfg = LlmConfig::builder().mode(LlmMode::Off).build().expect("valid");
+    let cfg = LlmConfig::builder()
+        .mode(LlmMode::Off)
+        .build()
+        .expect("valid");
     let lookup = tally.lookup();
     let prepared = llm::prepare_with_runbooks(&a.analysis, &cfg, rb.title_lookup(&lookup));
     let titles: Vec<Option<String>> = prepared
@@ -141,9 +193,14 @@ fn the_summarizer_receives_the_runbook_titles() {
 
 #[test]
 fn invalid_runbook_files_say_what_to_fix() {
-    let e = error("[[runbook]]\ntitle = \"A\"\ntemplate = 'a'\n[[runbook]]\ntitle = \"B\"\ntemplate = 'timed out (after'\n");
+    let e = error(
+        "[[runbook]]\ntitle = \"A\"\ntemplate = 'a'\n[[runbook]]\ntitle = \"B\"\ntemplate = 'timed out (after'\n",
+    );
     assert!(e.contains("runbook entry 2 (\"B\")"), "{e}");
-    assert!(e.contains("`template` is not a valid regular expression"), "{e}");
+    assert!(
+        e.contains("`template` is not a valid regular expression"),
+        "{e}"
+    );
     assert!(e.contains("escape the characters"), "{e}");
 
     let e = error("[[runbook]]\ntitle = \"A\"\nsample = '['\n");
@@ -218,26 +275,47 @@ fn analyse_demo_analysis() -> Analysis {
 fn recurring_findings_without_a_runbook_are_listed() {
     let rb = Runbooks::load(&path(DEMO_RUNBOOKS)).expect("loads");
     let mut h = ReviewHistory::new();
-    let pool = flag(1, "Checkout failed for order <*>: could not acquire database connection", Kind::New);
+    let pool = flag(
+        1,
+        "Checkout failed for order <*>: could not acquire database connection",
+        Kind::New,
+    );
     let cart = flag(2, "Cart for user <*> has <*> items: <*>", Kind::Drop);
     let once = flag(3, "Shown once", Kind::Spike);
-    h.record(&analysis_of(vec![pool.clone(), cart.clone()]), 1_000, &|_| None);
-    h.record(&analysis_of(vec![pool, cart.clone(), once]), 2_000, &|_| None);
+    h.record(
+        &analysis_of(vec![pool.clone(), cart.clone()]),
+        1_000,
+        &|_| None,
+    );
+    h.record(&analysis_of(vec![pool, cart.clone(), once]), 2_000, &|_| {
+        None
+    });
     // The same review again counts once.
     h.record(&analysis_of(vec![cart]), 2_000, &|_| None);
     let list = h.recurring_without(2, Some(&rb));
     assert_eq!(list.len(), 1, "{list:?}");
     assert_eq!(list[0].template, "Cart for user <*> has <*> items: <*>");
     assert_eq!(list[0].times_flagged, 2);
-    assert_eq!(list[0].fingerprint, fingerprint("Cart for user <*> has <*> items: <*>"));
-    assert_eq!(h.recurring_without(2, None).len(), 2, "without runbooks both recur");
+    assert_eq!(
+        list[0].fingerprint,
+        fingerprint("Cart for user <*> has <*> items: <*>")
+    );
+    assert_eq!(
+        h.recurring_without(2, None).len(),
+        2,
+        "without runbooks both recur"
+    );
 }
 
 #[test]
 fn the_history_is_bounded_and_drops_the_least_recently_flagged() {
     let mut h = ReviewHistory::with_max_entries(3).expect("valid");
     for i in 0..10u32 {
-        h.record(&analysis_of(vec![flag(i, &format!("template {i}"), Kind::New)]), i64::from(i), &|_| None);
+        h.record(
+            &analysis_of(vec![flag(i, &format!("template {i}"), Kind::New)]),
+            i64::from(i),
+            &|_| None,
+        );
     }
     assert_eq!(h.len(), 3);
     assert!(h.get(&fingerprint("template 9")).is_some());
@@ -260,7 +338,13 @@ fn a_saved_history_loads_and_a_damaged_one_is_refused() {
 
 fn history_strategy() -> impl Strategy<Value = ReviewHistory> {
     proptest::collection::vec((0u32..6, 0i64..40, 0usize..5), 0..30).prop_map(|events| {
-        let kinds = [Kind::New, Kind::Spike, Kind::Drop, Kind::Trend, Kind::ParamShift];
+        let kinds = [
+            Kind::New,
+            Kind::Spike,
+            Kind::Drop,
+            Kind::Trend,
+            Kind::ParamShift,
+        ];
         let mut h = ReviewHistory::with_max_entries(4).expect("valid");
         for (t, review, k) in events {
             let f = flag(t, &format!("template {t}"), kinds[k]);

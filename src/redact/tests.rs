@@ -879,8 +879,11 @@ mod props {
             ..ProptestConfig::default()
         })]
 
-        /// Whatever a rule chose to replace (8 bytes or longer, so that it cannot occur by
-        /// chance in the text around it) is absent from the output.
+        /// Whatever a rule chose to replace is absent from the output, when it is distinctive
+        /// enough to be looked for elsewhere (8 bytes or longer, so that it cannot occur by
+        /// chance in the text around it, and of two character classes: a digits-only
+        /// password is replaced where it is found, but every other long number is not
+        /// taken for it).
         #[test]
         fn output_never_contains_a_replaced_value(s in text()) {
             let mut r = Redactor::default();
@@ -888,7 +891,7 @@ mod props {
             let values: Vec<&str> = spans
                 .iter()
                 .map(|(&start, ch)| &s[start..ch.end])
-                .filter(|v| v.len() >= 8)
+                .filter(|v| v.len() >= 8 && super::super::rememberable(v))
                 .collect();
             let out = r.redact_str(&s);
             for v in values {

@@ -15,8 +15,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{
-    Clock, Finding, Report, duration, first_seen_shown, fold, is_web_url, kind_label,
-    level_label, provenance, rate, safe_text,
+    Clock, Finding, Report, duration, first_seen_shown, fold, is_web_url, kind_label, level_label,
+    provenance, rate, safe_text,
 };
 use crate::runbook::RunbookLink;
 use crate::score::{Kind, Segment, TimeSeries, ValueShare};
@@ -153,7 +153,10 @@ fn page(r: &Report, h: &mut String) -> std::fmt::Result {
         1..=3 => names.join(", "),
         n => format!("{} and {} more inputs", names[..2].join(", "), n - 2),
     };
-    writeln!(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")?;
+    writeln!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
+    )?;
     writeln!(
         h,
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
@@ -177,7 +180,11 @@ fn page(r: &Report, h: &mut String) -> std::fmt::Result {
         clock
             .day()
             .map(|d| format!(" · {d} (UTC)"))
-            .unwrap_or_else(|| if clock.timed() { " · UTC".into() } else { String::new() })
+            .unwrap_or_else(|| if clock.timed() {
+                " · UTC".into()
+            } else {
+                String::new()
+            })
     )?;
     writeln!(h, "<h1>What changed in {}</h1>", esc(&what))?;
     writeln!(h, "<ul class=\"chips\">")?;
@@ -237,7 +244,10 @@ fn summary(r: &Report, h: &mut String) -> std::fmt::Result {
     let Some(s) = &r.summary else {
         return Ok(());
     };
-    writeln!(h, "<section class=\"summary\" id=\"summary\">\n<h2>Summary</h2>")?;
+    writeln!(
+        h,
+        "<section class=\"summary\" id=\"summary\">\n<h2>Summary</h2>"
+    )?;
     writeln!(h, "<p class=\"headline\">{}</p>", esc(&s.headline))?;
     writeln!(h, "<div class=\"cols\">\n<div>")?;
     if !s.findings.is_empty() {
@@ -259,11 +269,7 @@ fn summary(r: &Report, h: &mut String) -> std::fmt::Result {
         writeln!(h, "</ol>")?;
     }
     writeln!(h, "</div>\n<div>")?;
-    writeln!(
-        h,
-        "<h3>Likely cause</h3>\n<p>{}</p>",
-        esc(&s.likely_cause)
-    )?;
+    writeln!(h, "<h3>Likely cause</h3>\n<p>{}</p>", esc(&s.likely_cause))?;
     if !s.next_steps.is_empty() {
         writeln!(h, "<h3>Next steps</h3>\n<ol>")?;
         for step in &s.next_steps {
@@ -339,9 +345,26 @@ fn nice_step(max: f64, n: f64) -> f64 {
 
 /// Tick steps for a time axis, in ms.
 const TIME_STEPS: [i64; 20] = [
-    1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
-    1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
-    172_800_000, 604_800_000,
+    1_000,
+    2_000,
+    5_000,
+    10_000,
+    15_000,
+    30_000,
+    60_000,
+    120_000,
+    300_000,
+    600_000,
+    900_000,
+    1_800_000,
+    3_600_000,
+    7_200_000,
+    10_800_000,
+    21_600_000,
+    43_200_000,
+    86_400_000,
+    172_800_000,
+    604_800_000,
 ];
 
 fn tick_label(clock: &Clock, t: i64, step: i64, multi_day: bool) -> String {
@@ -373,7 +396,9 @@ fn points(seg: &Segment, bucket_ms: i64, end_ms: i64) -> Vec<(i64, f64)> {
         return Vec::new();
     }
     let mut values: Vec<f64> = seg.counts.iter().map(|&c| c as f64).collect();
-    let last_start = seg.start_ms.saturating_add((n as i64 - 1).saturating_mul(bucket_ms));
+    let last_start = seg
+        .start_ms
+        .saturating_add((n as i64 - 1).saturating_mul(bucket_ms));
     let covered = end_ms.saturating_sub(last_start).clamp(0, bucket_ms);
     if covered < bucket_ms {
         if covered * 4 < bucket_ms && n > 1 {
@@ -442,7 +467,10 @@ fn timeline(r: &Report, clock: &Clock, h: &mut String) -> std::fmt::Result {
     let y = |v: f64| y1 - v / ymax * (y1 - y0);
     let bucket = shown[0].1.series.bucket_ms.max(1);
 
-    writeln!(h, "<section id=\"timeline\">\n<h2>Timeline of the top findings</h2>")?;
+    writeln!(
+        h,
+        "<section id=\"timeline\">\n<h2>Timeline of the top findings</h2>"
+    )?;
     writeln!(
         h,
         "<p class=\"small\">Events per {} bucket; the shaded band is the incident window, dashed lines mark where a template first appeared.</p>",
@@ -594,7 +622,11 @@ fn timeline(r: &Report, clock: &Clock, h: &mut String) -> std::fmt::Result {
         let color = PALETTE[k % PALETTE.len()];
         // The lowest of three label rows with no label within 24 units.
         let row = (0..3u32)
-            .find(|r| !placed.iter().any(|(px, pr)| pr == r && (px - x).abs() < 24.0))
+            .find(|r| {
+                !placed
+                    .iter()
+                    .any(|(px, pr)| pr == r && (px - x).abs() < 24.0)
+            })
             .unwrap_or(2);
         placed.push((x, row));
         let ly = y0 - 6.0 - f64::from(row) * 12.0;
@@ -937,7 +969,8 @@ fn window(r: &Report, clock: &Clock, h: &mut String) -> std::fmt::Result {
 
 fn redaction(r: &Report, h: &mut String) -> std::fmt::Result {
     let prompt = r.summary.as_ref().map(|s| &s.redaction);
-    let has_prompt = prompt.is_some_and(|p| !p.in_prompt.is_empty() || !p.suspicious_in_prompt.is_empty());
+    let has_prompt =
+        prompt.is_some_and(|p| !p.in_prompt.is_empty() || !p.suspicious_in_prompt.is_empty());
     if !has_prompt && r.output_redaction.is_none() {
         return Ok(());
     }

@@ -11,8 +11,8 @@
 use std::io::{self, Write};
 
 use super::{
-    Clock, Finding, Report, TextOptions, duration, first_seen_shown, fold, kind_label,
-    level_label, provenance, rate, safe_text, sparkline_pair,
+    Clock, Finding, Report, TextOptions, duration, first_seen_shown, fold, kind_label, level_label,
+    provenance, rate, safe_text, sparkline_pair,
 };
 use crate::runbook::RunbookLink;
 use crate::score::{Kind, WindowReport};
@@ -413,7 +413,10 @@ mod tests {
         assert_eq!(prose("1. not a list"), "1\\. not a list");
         assert_eq!(prose("- not a bullet"), "\\- not a bullet");
         assert_eq!(prose("line\nbreak"), "line\\\\x0abreak");
-        assert_eq!(prose("plain 14:00:03 UTC, 3.5/min"), "plain 14:00:03 UTC, 3.5/min");
+        assert_eq!(
+            prose("plain 14:00:03 UTC, 3.5/min"),
+            "plain 14:00:03 UTC, 3.5/min"
+        );
     }
 
     #[test]

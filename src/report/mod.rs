@@ -461,7 +461,10 @@ impl Clock {
     /// A time, to the second.
     pub fn at(&self, ms: i64) -> String {
         if self.basis == TimeBasis::Positions {
-            return format!("event {}", ms.div_euclid(crate::window::POSITION_STEP_MS) + 1);
+            return format!(
+                "event {}",
+                ms.div_euclid(crate::window::POSITION_STEP_MS) + 1
+            );
         }
         let iso = score::format_iso(ms);
         let (date, rest) = iso.split_at(iso.len().min(10));

@@ -169,7 +169,7 @@ fn run_inner(cfg: &ServerConfig, job: &Job, metrics: &Metrics) -> Result<JobOutp
         p.restore_names(&mut analysed.mined.read);
     }
     let lines = analysed.mined.read.totals().lines;
-    let summary = app::summarize(&analysed, &cfg.llm);
+    let summary = app::summarize(&analysed, &cfg.llm, None);
     metrics.analysis(true, lines);
     metrics.llm(
         summary.attempts,
@@ -179,6 +179,7 @@ fn run_inner(cfg: &ServerConfig, job: &Job, metrics: &Metrics) -> Result<JobOutp
     );
     let mut report = Report::new(&analysed);
     report.summary = Some(summary);
+    report.set_components(&analysed.mined.components.lookup());
     if let Some(w) = prefiltered.as_ref().and_then(|p| p.warning()) {
         report.notes.push(w);
     }

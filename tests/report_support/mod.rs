@@ -21,6 +21,7 @@ pub const DEMO: &str = "fixtures/demo/checkout.log";
 pub const DEMO_RUNBOOKS: &str = "fixtures/runbooks/demo.toml";
 pub const ESCAPES: &str = "fixtures/reports/escapes.log";
 pub const SECRETS: &str = "fixtures/secrets/secrets.log";
+pub const SECRETS_BASELINE: &str = "fixtures/secrets/clean.log";
 
 pub fn path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -35,11 +36,19 @@ pub fn analyse(rel: &str) -> Analysed {
         .multiline(true)
         .build()
         .expect("valid split config");
+    // The secret lines are judged against the clean ones, so that they are flagged and
+    // their samples reach the report.
+    let baseline = match rel {
+        SECRETS => vec![InputSpec::from_arg(OsStr::new(SECRETS_BASELINE))],
+        _ => Vec::new(),
+    };
     let read = ReadConfig {
         inputs: vec![InputSpec::from_arg(OsStr::new(rel))],
-        baseline: Vec::new(),
+        baseline,
         split,
-        detect: DetectOptions::builder().build().expect("valid detect options"),
+        detect: DetectOptions::builder()
+            .build()
+            .expect("valid detect options"),
     };
     let cfg = AnalyseConfig {
         mine: MineConfig {
@@ -107,7 +116,7 @@ pub fn report(rel: &str, o: &Options) -> Report {
         .build()
         .expect("valid llm config");
     let mut r = Report::new(&a);
-    r.summary = Some(app::summarize(&a, &llm));
+    r.summary = Some(app::summarize(&a, &llm, None));
     let tally = if o.components {
         components(rel, &a)
     } else {
