@@ -304,7 +304,7 @@ const MAX_EVENT_PARAMS: usize = 64;
 pub struct Mined {
     /// The miner with every cluster.
     pub miner: Miner,
-    /// Per-template counts over time.
+    /// Per-template counts over time (filled by [`analyse`]; empty after [`mine`]).
     pub counts: WindowCounts,
     /// What was read.
     pub read: ReadSummary,
@@ -390,12 +390,24 @@ impl PerLine {
     }
 }
 
-/// Reads and mines every input: the miner learns templates, the accumulator counts each
-/// event under its cluster, time bucket and group, with its parameter values.
+/// Reads and mines every input: the miner learns templates and counts them. The time-bucket
+/// accumulator in [`Mined::counts`] stays empty: listing templates does not need it, and
+/// [`analyse`] (which does) fills it.
 pub fn mine(
     read: &ReadConfig,
     cfg: &MineConfig,
+    per_line: Option<&mut PerLine>,
+) -> Result<Mined, Error> {
+    mine_with(read, cfg, per_line, false)
+}
+
+/// [`mine`], and with `windows` the accumulator counts each event under its cluster, time
+/// bucket and group, with its parameter values.
+fn mine_with(
+    read: &ReadConfig,
+    cfg: &MineConfig,
     mut per_line: Option<&mut PerLine>,
+    windows: bool,
 ) -> Result<Mined, Error> {
     let mut miner = match &cfg.load_state {
         Some(path) => load_state(path)?,
@@ -411,16 +423,18 @@ pub fn mine(
     let summary = read_records(read, |group, ev, rec| {
         let obs = miner.observe(&rec.message, rec.ts);
         let cluster = obs.cluster;
-        let mut params = [(0u16, empty); MAX_EVENT_PARAMS];
-        let mut n = 0;
-        for (slot, value) in obs.params() {
-            if n == MAX_EVENT_PARAMS {
-                break;
+        if windows {
+            let mut params = [(0u16, empty); MAX_EVENT_PARAMS];
+            let mut n = 0;
+            for (slot, value) in obs.params() {
+                if n == MAX_EVENT_PARAMS {
+                    break;
+                }
+                params[n] = (u16::try_from(slot).unwrap_or(u16::MAX), value);
+                n += 1;
             }
-            params[n] = (u16::try_from(slot).unwrap_or(u16::MAX), value);
-            n += 1;
+            counts.observe(group, rec.ts, window_id(cluster), rec.level, &params[..n]);
         }
-        counts.observe(group, rec.ts, window_id(cluster), rec.level, &params[..n]);
         if let Some(p) = per_line.as_deref_mut()
             && spill_error.is_none()
             && let Err(e) = p.push(cluster, ev.lines)
@@ -562,7 +576,7 @@ pub struct Analysed {
 
 /// Reads, mines and analyses: the main job up to the findings.
 pub fn analyse(read: &ReadConfig, cfg: &AnalyseConfig) -> Result<Analysed, Error> {
-    let mined = mine(read, &cfg.mine, None)?;
+    let mined = mine_with(read, &cfg.mine, None, true)?;
     if let Some(p) = &cfg.save_state {
         save_state(&mined.miner, p)?;
     }
