@@ -306,7 +306,7 @@ const MAX_EVENT_PARAMS: usize = 64;
 pub struct Mined {
     /// The miner with every cluster.
     pub miner: Miner,
-    /// Per-template counts over time.
+    /// Per-template counts over time (filled by [`analyse`]; empty after [`mine`]).
     pub counts: WindowCounts,
     /// What was read.
     pub read: ReadSummary,
@@ -396,12 +396,24 @@ impl PerLine {
     }
 }
 
-/// Reads and mines every input: the miner learns templates, the accumulator counts each
-/// event under its cluster, time bucket and group, with its parameter values.
+/// Reads and mines every input: the miner learns templates and counts them. The time-bucket
+/// accumulator in [`Mined::counts`] stays empty: listing templates does not need it, and
+/// [`analyse`] (which does) fills it.
 pub fn mine(
     read: &ReadConfig,
     cfg: &MineConfig,
+    per_line: Option<&mut PerLine>,
+) -> Result<Mined, Error> {
+    mine_with(read, cfg, per_line, false)
+}
+
+/// [`mine`], and with `windows` the accumulator counts each event under its cluster, time
+/// bucket and group, with its parameter values.
+fn mine_with(
+    read: &ReadConfig,
+    cfg: &MineConfig,
     mut per_line: Option<&mut PerLine>,
+    windows: bool,
 ) -> Result<Mined, Error> {
     let (mut miner, history) = match &cfg.load_state {
         Some(path) => load_state(path)?,
@@ -418,17 +430,19 @@ pub fn mine(
     let summary = read_records(read, |group, ev, rec| {
         let obs = miner.observe(&rec.message, rec.ts);
         let cluster = obs.cluster;
-        let mut params = [(0u16, empty); MAX_EVENT_PARAMS];
-        let mut n = 0;
-        for (slot, value) in obs.params() {
-            if n == MAX_EVENT_PARAMS {
-                break;
+        if windows {
+            let mut params = [(0u16, empty); MAX_EVENT_PARAMS];
+            let mut n = 0;
+            for (slot, value) in obs.params() {
+                if n == MAX_EVENT_PARAMS {
+                    break;
+                }
+                params[n] = (u16::try_from(slot).unwrap_or(u16::MAX), value);
+                n += 1;
             }
-            params[n] = (u16::try_from(slot).unwrap_or(u16::MAX), value);
-            n += 1;
+            counts.observe(group, rec.ts, window_id(cluster), rec.level, &params[..n]);
         }
-        counts.observe(group, rec.ts, window_id(cluster), rec.level, &params[..n]);
-        if let Some(c) = rec.component {
+        if windows && let Some(c) = rec.component {
             components.observe(window_id(cluster), c);
         }
         if let Some(p) = per_line.as_deref_mut()
@@ -621,7 +635,7 @@ pub struct Analysed {
 
 /// Reads, mines and analyses: the main job up to the findings.
 pub fn analyse(read: &ReadConfig, cfg: &AnalyseConfig) -> Result<Analysed, Error> {
-    let mut mined = mine(read, &cfg.mine, None)?;
+    let mut mined = mine_with(read, &cfg.mine, None, true)?;
     if mined.read.inputs.iter().all(|i| i.access.is_none()) {
         // Nothing could be opened: the input errors say why; there is nothing to analyse.
         return Err(Error::Usage(

@@ -22,11 +22,12 @@
 //! because templates are written that way by convention. A word that already contains the
 //! placeholder byte is masked whole, so a raw byte can never pose as a placeholder.
 
+mod blocks;
 pub(crate) mod scan;
 
 use scan::{
     CLASS, F_AT, F_BSLASH, F_COLON, F_DASH, F_DIGIT, F_DOT, F_EQ, F_NONHEX, F_OTHER, F_PH, F_SLASH,
-    F_UNDER, F_WS, WS,
+    F_UNDER, WS,
 };
 
 /// The placeholder byte that stands for a variable part in a masked form. It is the ASCII
@@ -146,8 +147,12 @@ impl Token {
 #[derive(Debug, Default, Clone)]
 pub struct MaskedLine {
     tokens: Vec<Token>,
+    /// A copy of the line (the masked form of its constant words), then the masked forms of
+    /// the variable words.
     masked: Vec<u8>,
     truncated: bool,
+    /// Scratch: the byte classes of the line.
+    blocks: blocks::Blocks,
 }
 
 impl MaskedLine {
@@ -228,73 +233,102 @@ impl Masker {
         }
     }
 
-    /// Tokenise and mask `line` into `out` (cleared first). Bytes past 4 GiB are ignored
-    /// (offsets are 32-bit; the input stage caps lines far below that).
+    /// Tokenise and mask `line` into `out` (cleared first). Bytes past 1 GiB are ignored
+    /// (offsets are 32-bit and the masked forms sit after a copy of the line; the input stage
+    /// caps lines far below that).
+    ///
+    /// The line is copied into `out` once, and a constant word's masked form is its place in
+    /// that copy; only variable words write masked forms of their own. Which words may be
+    /// variable comes from the [`blocks`] masks, so constant words cost no byte-by-byte work.
     pub fn mask(&self, line: &[u8], out: &mut MaskedLine) {
-        let line = &line[..line.len().min(u32::MAX as usize)];
+        let line = &line[..line.len().min(MAX_MASK_BYTES)];
         out.tokens.clear();
         out.masked.clear();
         out.truncated = false;
+        out.masked.extend_from_slice(line);
+        out.blocks.fill(line);
         let n = line.len();
         let mut i = 0;
         loop {
-            while i < n && CLASS[line[i] as usize] & WS != 0 {
-                i += 1;
-            }
+            i = out.blocks.next_word(i);
             if i >= n {
                 break;
             }
             let start = i;
-            let m_start = out.masked.len();
             if out.tokens.len() + 1 >= self.max_tokens {
                 let mut end = n;
                 while end > start && CLASS[line[end - 1] as usize] & WS != 0 {
                     end -= 1;
                 }
+                let m_start = out.masked.len();
                 out.masked.push(PH);
                 push(out, start, end, m_start, VarKind::Tail);
                 out.truncated = true;
                 break;
             }
-            let mut f = 0u16;
-            while i < n {
-                let c = scan::FEATURE[line[i] as usize];
-                if c & F_WS != 0 {
-                    break;
-                }
-                f |= c;
-                i += 1;
-            }
-            let word = &line[start..i];
-            let wl = i - start;
-            if (3..=9).contains(&wl) && line[start].is_ascii_alphabetic() {
-                if let Some((end, parts, trail)) = datetime_phrase(line, start, i) {
+            let end = out.blocks.word_end(start);
+            i = end;
+            let first = line[start];
+            if (3..=9).contains(&(end - start))
+                && first.is_ascii_alphabetic()
+                && scan::may_start_datetime(&line[start..end])
+            {
+                if let Some((pend, parts, trail)) = datetime_phrase(line, start, end) {
+                    let m_start = out.masked.len();
                     write_time_mask(&mut out.masked, parts);
-                    out.masked.extend_from_slice(&line[end - trail..end]);
-                    push(out, start, end, m_start, VarKind::Time);
-                    i = end;
+                    out.masked.extend_from_slice(&line[pend - trail..pend]);
+                    push(out, start, pend, m_start, VarKind::Time);
+                    i = pend;
                     continue;
                 }
             }
-            if let Some((end, trail)) = if word[0].is_ascii_digit() {
-                spaced_size(line, word, i)
-            } else {
-                None
-            } {
-                out.masked.push(PH);
-                out.masked.extend_from_slice(&line[end - trail..end]);
-                push(out, start, end, m_start, VarKind::Size);
-                i = end;
+            if !out.blocks.any_special(start, end) {
+                // Constant text: its masked form is the copy of the line.
+                push(out, start, end, start, VarKind::Const);
                 continue;
             }
-            let kind = mask_word(word, f, &mut out.masked);
-            push(out, start, i, m_start, kind);
+            let word = &line[start..end];
+            let m_start = out.masked.len();
+            if first.is_ascii_digit() {
+                if let Some((pend, trail)) = spaced_size(line, word, end) {
+                    out.masked.push(PH);
+                    out.masked.extend_from_slice(&line[pend - trail..pend]);
+                    push(out, start, pend, m_start, VarKind::Size);
+                    i = pend;
+                    continue;
+                }
+            }
+            let kind = mask_word(word, scan::features(word), &mut out.masked);
+            let m_end = out.masked.len();
+            push_at(out, start, end, m_start, m_end, kind);
         }
     }
 }
 
+/// Longest line [`Masker::mask`] reads: the masked buffer holds the line and then the masked
+/// forms of its variable words (never longer than the words), so offsets stay below 2^31.
+const MAX_MASK_BYTES: usize = 1 << 30;
+
+/// Adds a token whose masked form is `out.masked[m_start..]`.
 fn push(out: &mut MaskedLine, start: usize, end: usize, m_start: usize, kind: VarKind) {
-    let m_end = out.masked.len();
+    let m_end = if kind == VarKind::Const {
+        m_start + (end - start)
+    } else {
+        out.masked.len()
+    };
+    push_at(out, start, end, m_start, m_end, kind);
+}
+
+/// Adds a token whose masked form is `out.masked[m_start..m_end]`.
+#[inline]
+fn push_at(
+    out: &mut MaskedLine,
+    start: usize,
+    end: usize,
+    m_start: usize,
+    m_end: usize,
+    kind: VarKind,
+) {
     let hash = hash_bytes(&out.masked[m_start..m_end]);
     out.tokens.push(Token {
         raw_start: start as u32,
@@ -467,6 +501,11 @@ fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
     if f & (F_DIGIT | F_SLASH | F_AT | F_BSLASH) == 0 {
         out.extend_from_slice(core);
         return VarKind::Const;
+    }
+    if f == F_DIGIT {
+        // Only digits: a number, whatever the checks below would try first.
+        out.push(PH);
+        return VarKind::Num;
     }
     let first = core[0];
     let digit_first = first.is_ascii_digit();

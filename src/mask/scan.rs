@@ -207,23 +207,21 @@ pub(crate) fn ipv4(s: &[u8]) -> usize {
     let mut i = 0;
     for part in 0..4 {
         if part > 0 {
-            if i >= s.len() || s[i] != b'.' {
+            if s.get(i) != Some(&b'.') {
                 return 0;
             }
             i += 1;
         }
-        let d = digits(&s[i..]);
-        if d == 0 || d > 3 {
-            return 0;
-        }
+        let start = i;
         let mut v = 0u32;
-        for &b in &s[i..i + d] {
-            v = v * 10 + u32::from(b - b'0');
+        // A fourth digit already rules the part out, so the run is read no further.
+        while i < s.len() && i - start < 4 && is_digit(s[i]) {
+            v = v * 10 + u32::from(s[i] - b'0');
+            i += 1;
         }
-        if v > 255 {
+        if i == start || i - start > 3 || v > 255 {
             return 0;
         }
-        i += d;
     }
     // A fifth dotted number means this is not an address (e.g. a version 1.2.3.4.5).
     if i + 1 < s.len() && s[i] == b'.' && is_digit(s[i + 1]) {
@@ -518,6 +516,35 @@ pub(crate) fn is_month(w: &[u8]) -> bool {
             JAN | FEB | MAR | APR | MAY | JUN | JUL | AUG | SEP | OCT | NOV | DEC
         )
         && w.iter().all(|b| b.is_ascii_alphabetic())
+}
+
+/// Whether `w`'s first three letters are those of a day or month name: the cheap test before
+/// [`is_day`] and [`is_month`] are asked about a word that may open a written-out date.
+#[inline]
+pub(crate) fn may_start_datetime(w: &[u8]) -> bool {
+    const KEYS: [u32; 19] = [
+        k(b"jan"),
+        k(b"feb"),
+        k(b"mar"),
+        k(b"apr"),
+        k(b"may"),
+        k(b"jun"),
+        k(b"jul"),
+        k(b"aug"),
+        k(b"sep"),
+        k(b"oct"),
+        k(b"nov"),
+        k(b"dec"),
+        k(b"mon"),
+        k(b"tue"),
+        k(b"wed"),
+        k(b"thu"),
+        k(b"fri"),
+        k(b"sat"),
+        k(b"sun"),
+    ];
+    let key = key3(w);
+    key != 0 && KEYS.contains(&key)
 }
 
 /// English day names (three letters or full, any case).

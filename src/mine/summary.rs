@@ -31,7 +31,11 @@ struct Entry {
 /// Values of one parameter slot, stored compactly: the values' bytes live in one arena and
 /// the entries in one array, so a slot costs two small allocations however often its values
 /// change. An entry with count 0 is free and is reused first.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Most lines of a slot of ever-new values (block ids, ports) carry a value the table does not
+/// hold; a 128-bit filter of the held values' hashes says so without a scan, and a list of the
+/// free entries finds a place without one.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct SlotSummary {
     entries: Vec<Entry>,
     arena: Vec<u8>,
@@ -39,6 +43,26 @@ pub(crate) struct SlotSummary {
     live: usize,
     /// Lines whose value is not counted in an entry.
     pub(crate) other: u64,
+    /// Bit `hash % 128` is set for every entry with a count (and maybe for some free ones):
+    /// a clear bit proves the value is not held.
+    filter: u128,
+    /// Indexes of the entries with count 0.
+    free: Vec<u32>,
+}
+
+impl PartialEq for SlotSummary {
+    /// Equal values with equal counts, whatever the layout.
+    fn eq(&self, other: &Self) -> bool {
+        self.other == other.other && self.sorted() == other.sorted()
+    }
+}
+
+impl Eq for SlotSummary {}
+
+/// The filter bit of a value hash.
+#[inline]
+fn filter_bit(h: u64) -> u128 {
+    1u128 << (h >> 57)
 }
 
 impl SlotSummary {
@@ -75,9 +99,11 @@ impl SlotSummary {
             len: v.len() as u32,
         });
         self.arena.extend_from_slice(v);
+        self.live += v.len();
+        self.filter |= filter_bit(h);
     }
 
-    /// Put `v` into entry `i`, reusing its bytes in place when they fit.
+    /// Put `v` into the free entry `i`, reusing its bytes in place when they fit.
     fn set(&mut self, i: usize, v: &[u8], h: u64, n: u64) {
         let e = self.entries[i];
         let off = if v.len() as u32 <= e.len {
@@ -94,8 +120,10 @@ impl SlotSummary {
             off,
             len: v.len() as u32,
         };
+        self.filter |= filter_bit(h);
+        self.live = self.live + v.len() - e.len as usize;
         // Replaced values leave garbage behind; rewrite the arena when it dominates.
-        let live: usize = self.entries.iter().map(|e| e.len as usize).sum();
+        let live = self.live;
         if self.arena.len() > 2 * live + 512 {
             let mut arena = Vec::with_capacity(live);
             for e in &mut self.entries {
@@ -113,20 +141,24 @@ impl SlotSummary {
     }
 
     /// [`SlotSummary::add`] with the value's hash ([`value_hash`]) already known.
+    #[inline]
     pub(crate) fn add_hashed(&mut self, value: &[u8], h: u64, n: u64, k: usize) {
-        let mut free = None;
-        for i in 0..self.entries.len() {
-            let e = self.entries[i];
-            if e.hash == h && e.count > 0 && self.value(i) == value {
-                self.entries[i].count += n;
-                return;
-            }
-            if e.count == 0 && free.is_none() {
-                free = Some(i);
+        if self.filter & filter_bit(h) != 0 {
+            for i in 0..self.entries.len() {
+                let e = self.entries[i];
+                if e.hash == h && e.count > 0 && self.value(i) == value {
+                    self.entries[i].count += n;
+                    return;
+                }
             }
         }
-        if let Some(i) = free {
-            self.set(i, value, h, n);
+        self.add_new(value, h, n, k);
+    }
+
+    /// Counts a value the table does not hold.
+    fn add_new(&mut self, value: &[u8], h: u64, n: u64, k: usize) {
+        if let Some(i) = self.free.pop() {
+            self.set(i as usize, value, h, n);
             return;
         }
         if self.entries.len() < k {
@@ -145,15 +177,23 @@ impl SlotSummary {
         // Misra-Gries: the new value and as many counts of every tracked value go to "other".
         let min = self.entries.iter().map(|e| e.count).min().unwrap_or(0);
         let dec = min.min(n);
-        for e in &mut self.entries {
+        self.filter = 0;
+        for (i, e) in self.entries.iter_mut().enumerate() {
             e.count -= dec;
+            if e.count == 0 {
+                self.free.push(i as u32);
+            } else {
+                self.filter |= filter_bit(e.hash);
+            }
         }
+        // Free entries are reused lowest index first.
+        self.free.reverse();
         self.other += dec * self.entries.len() as u64 + dec;
         let left = n - dec;
         if left > 0 {
             // Only in bulk adds: the value outweighs the smallest entry, which is now free.
-            match self.entries.iter().position(|e| e.count == 0) {
-                Some(i) => self.set(i, value, h, left),
+            match self.free.pop() {
+                Some(i) => self.set(i as usize, value, h, left),
                 None => self.other += left,
             }
         }
