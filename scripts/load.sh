@@ -252,8 +252,8 @@ if [ "$TOOL" = wrk ]; then
   # --timeout above the server's request deadline (120 s), so a slow answer is not a wrk error.
   wrk -t"$CONNECTIONS" -c"$CONNECTIONS" -d"$DURATION" --timeout 130s -s "$TMP/post.lua" \
     "$URL/v1/summarize" >"$TMP/wrk.out" 2>&1 || die "wrk failed: $(tail -5 "$TMP/wrk.out")"
-  RESULT=$(grep '^RESULT ' "$TMP/wrk.out" | sed 's/^RESULT //') ||
-    die "wrk gave no result: $(tail -5 "$TMP/wrk.out")"
+  RESULT=$(sed -n 's/^RESULT //p' "$TMP/wrk.out")
+  [ -n "$RESULT" ] || die "wrk gave no result: $(tail -5 "$TMP/wrk.out")"
 else
   oha --no-tui -j -c "$CONNECTIONS" -z "$DURATION" -m POST -t 130s \
     -H "Authorization: Bearer $TOKEN" -T application/json -d "$BODY" \
@@ -275,6 +275,7 @@ fi
 ELAPSED=$(( ($(date +%s%N) - START_NS) / 1000000 ))
 
 # --- after the load -----------------------------------------------------------------------
+kill -0 "$SERVER_PID" 2>/dev/null || die "the server died under load: $(tail -5 "$TMP/server.err")"
 HWM_KB=$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER_PID/status")
 curl -fsS "$URL/metrics" >"$TMP/metrics.txt"
 metric() { awk -v n="$1" '$1 == n { print $2 }' "$TMP/metrics.txt"; }
@@ -304,9 +305,11 @@ printf '  limits        max_concurrent %s, max_queue %s: at most %s requests hel
 printf '  idle request  %s s (one request alone, %s findings)\n' "${ONE#* }" "$FLAGGED"
 printf '  load          %s connections, %s s\n' "$CONNECTIONS" "$SECS"
 printf '  throughput    %s ok/s (%s analyses answered 200), %s lines/s analysed\n' \
-  "$(rate "$OK")" "$OK" "$(awk -v l="$M_LINES" -v s="$SECS" 'BEGIN { printf "%.0f", l / s }')"
+  "$(rate "$OK")" "$OK" "$(awk -v n="$OK" -v l="$LOG_LINES" -v s="$SECS" 'BEGIN { printf "%.0f", n * l / s }')"
 if [ "$TOOL" = wrk ]; then
-  printf '  latency ok    p50 %s  p99 %s\n' "$(get ok_p50)" "$(get ok_p99)"
+  printf '  latency ok    p50 %s  p99 %s (mostly the wait in the queue: %s held / %s ok/s = %s s)\n' \
+    "$(get ok_p50)" "$(get ok_p99)" "$((SLOTS + QUEUE))" "$(rate "$OK")" \
+    "$(awk -v h="$((SLOTS + QUEUE))" -v n="$OK" -v s="$SECS" 'BEGIN { if (n > 0) printf "%.1f", h * s / n; else print "-" }')"
   printf '  rejected      %s (503 queue full; %s/s)  p50 %s  p99 %s\n' \
     "$(get rejected)" "$(rate "$(get rejected)")" "$(get rejected_p50)" "$(get rejected_p99)"
   printf '  deadline      %s (503 request_timeout passed)\n' "$(get deadline)"
@@ -317,8 +320,9 @@ fi
 printf '  errors        %s other HTTP statuses, %s socket errors, %s client timeouts\n' \
   "$(get other)" "$(get sockerr)" "$(get timeouts)"
 printf '  status codes  %s\n' "$(get codes)"
-printf '  server        peak RSS (VmHWM) %s MiB; /metrics: analyses ok %s, failed %s, rejected %s\n' \
-  "$(awk -v k="$HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')" "$M_OK" "$M_FAILED" "$M_REJECTED"
+printf '  server        peak RSS (VmHWM) %s MiB; /metrics: analyses ok %s, failed %s, rejected %s, lines %s\n' \
+  "$(awk -v k="$HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')" "$M_OK" "$M_FAILED" "$M_REJECTED" "$M_LINES"
+printf '                (the server counts the idle request and analyses that ended after the load stopped)\n'
 printf '  shutdown      SIGTERM -> exit %s after %s ms (wall time of the load step %s ms)\n' \
   "$EXIT" "$STOP_MS" "$ELAPSED"
 if [ "$EXIT" != 0 ]; then
