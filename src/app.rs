@@ -659,7 +659,9 @@ pub fn analyse(read: &ReadConfig, cfg: &AnalyseConfig) -> Result<Analysed, Error
         Ok(a) => a,
         Err(score::ScoreError::NoEvents) => {
             return Err(Error::Usage(
-                "the inputs hold no log lines; check that the files are not empty".into(),
+                "there are no log lines to analyse: check that the inputs are not empty and, when \
+                 --since/--until are given, that the window covers the times in them"
+                    .into(),
             ));
         }
         Err(e) => {

@@ -353,7 +353,8 @@ struct MineArgs {
     )]
     max_clusters: usize,
 
-    /// Continue from a miner state saved by --save-state.
+    /// Continue from a state saved by --save-state (templates and the review history). When
+    /// FILE is also the --save-state file and does not exist yet, the run starts a new one.
     #[arg(long, value_name = "FILE", help_heading = "Mining")]
     load_state: Option<PathBuf>,
 
@@ -814,9 +815,19 @@ fn mine_config(args: &MineArgs) -> Result<MineConfig, Error> {
         .max_clusters(args.max_clusters)
         .build()
         .map_err(|e| Error::Usage(format!("--max-clusters: {e}")))?;
+    // `--load-state F --save-state F` is how scheduled runs keep their state: the first run
+    // has nothing to load yet.
+    let first_run = matches!(
+        (&args.load_state, &args.save_state),
+        (Some(l), Some(s)) if l == s && !l.exists()
+    );
     Ok(MineConfig {
         miner,
-        load_state: args.load_state.clone(),
+        load_state: if first_run {
+            None
+        } else {
+            args.load_state.clone()
+        },
         ..MineConfig::default()
     })
 }

@@ -368,16 +368,14 @@ pub struct SummarizeRequest {
 enum ApiFormat {
     Json,
     Text,
+    Markdown,
 }
 
 fn api_format(f: Option<&str>) -> Result<ApiFormat, ApiError> {
     match f.map(str::to_ascii_lowercase).as_deref() {
         None | Some("json") => Ok(ApiFormat::Json),
         Some("text") => Ok(ApiFormat::Text),
-        Some("markdown") => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "this build renders reports as json or text only; ask for \"json\" or \"text\"",
-        )),
+        Some("markdown") => Ok(ApiFormat::Markdown),
         Some(other) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             format!("unknown format {other:?}: use json, text or markdown"),
@@ -394,8 +392,9 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
+            // The scheme is case-insensitive (RFC 9110, section 11.1).
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(token)
         })
         .map(str::trim);
     match presented {
@@ -430,6 +429,26 @@ fn job_window(
     }
 }
 
+/// Reads a request body of at most `limit` bytes.
+async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let too_large = std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is larger than server.max_body_bytes; send less, or configure \
+                 a file source for large logs",
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("the request body could not be read: {e}"),
+            )
+        }
+    })
+}
+
 fn body_error(e: BytesRejection) -> ApiError {
     let status = e.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -446,10 +465,12 @@ fn body_error(e: BytesRejection) -> ApiError {
 async fn summarize(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: axum::body::Body,
 ) -> Result<Response, ApiError> {
+    // The token is checked before the body is read: an unauthenticated client cannot make
+    // the server buffer anything.
     authorize(&state, &headers)?;
-    let body = body.map_err(body_error)?;
+    let body = read_body(body, state.config.max_body_bytes).await?;
     let req: SummarizeRequest = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -516,6 +537,16 @@ async fn summarize(
             )
             .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
             "text/plain; charset=utf-8"
+        }
+        ApiFormat::Markdown => {
+            report::render(
+                &out.report,
+                report::Format::Markdown,
+                &TextOptions::default(),
+                &mut buf,
+            )
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            "text/markdown; charset=utf-8"
         }
     };
     Ok(([(header::CONTENT_TYPE, content_type)], buf).into_response())

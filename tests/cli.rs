@@ -287,15 +287,14 @@ fn the_state_file_remembers_reviews_and_lists_recurring_findings_without_a_runbo
         "2026-11-27 14:00:00,000",
         "--incident-end",
         "2026-11-27 14:10:00,000",
+        "--load-state",
+        state,
         "--save-state",
         state,
     ];
+    // The first run of a schedule: the state to load does not exist yet.
     let v = json_report(&first, None);
-    assert_eq!(
-        recurring(&v),
-        Vec::new(),
-        "no --load-state: no history shown"
-    );
+    assert_eq!(recurring(&v), Vec::new(), "one review: nothing recurs yet");
     let second = [
         DEMO,
         "--runbooks",

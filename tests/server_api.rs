@@ -194,11 +194,6 @@ async fn bad_requests_say_what_to_send() {
             "last:",
         ),
         (
-            r#"{"source":"checkout","format":"markdown"}"#,
-            StatusCode::BAD_REQUEST,
-            "json",
-        ),
-        (
             r#"{"source":"checkout","format":"pdf"}"#,
             StatusCode::BAD_REQUEST,
             "unknown format",
@@ -232,6 +227,18 @@ async fn bad_requests_say_what_to_send() {
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    // Markdown, as the command line renders it.
+    let (s, h, text) = call(
+        &state,
+        summarize(r#"{"source":"checkout","format":"markdown"}"#, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(
+        h.get(header::CONTENT_TYPE).map(|v| v.as_bytes()),
+        Some(&b"text/markdown; charset=utf-8"[..])
+    );
+    assert!(text.starts_with("# logsift review"), "{text}");
 }
 
 #[tokio::test]

@@ -198,7 +198,13 @@ fn response_url_allowed(url: &str, hosts: &[String]) -> bool {
     if authority.contains('@') {
         return false;
     }
-    let host = authority.split(':').next().unwrap_or("");
+    // `[::1]:4000` keeps its brackets; `host:port` loses the port.
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6
+            .split_once(']')
+            .map_or("", |(h, _)| &authority[..h.len() + 2]),
+        None => authority.split(':').next().unwrap_or(""),
+    };
     let allowed = hosts.iter().any(|h| h.eq_ignore_ascii_case(host));
     let loopback = host == "127.0.0.1" || host == "localhost" || host == "[::1]";
     allowed && (url.starts_with("https://") || loopback)
@@ -385,5 +391,10 @@ mod tests {
             &hosts
         ));
         assert!(!response_url_allowed("file:///etc/passwd", &hosts));
+        // IPv6 literals keep their brackets.
+        let v6 = vec!["[::1]".to_owned()];
+        assert!(response_url_allowed("http://[::1]:4000/x", &v6));
+        assert!(!response_url_allowed("http://[::2]:4000/x", &v6));
+        assert!(!response_url_allowed("http://[::1/x", &v6));
     }
 }
