@@ -216,6 +216,11 @@ struct SummarizeArgs {
     )]
     post_format: Option<PostFormatArg>,
 
+    /// Where the full report (-o) will be read, e.g. the URL it is published at; the Slack
+    /// message of --post links to it.
+    #[arg(long, value_name = "URL", requires = "post", help_heading = "Output")]
+    report_url: Option<String>,
+
     #[command(flatten)]
     llm: LlmArgs,
 }
@@ -576,6 +581,7 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
                     PostFormatArg::Json => PostFormat::Json,
                 }))
                 .title(inputs_title(&read))
+                .report_url(args.report_url.clone())
                 .build()
                 .map_err(|e| Error::Usage(format!("--post: {e}")))?,
         ),

@@ -48,8 +48,8 @@ const SLACK_MAX_CONTEXT_ELEMENTS: usize = 10;
 /// full report has the rest.
 pub const DEFAULT_SLACK_FINDINGS: usize = 10;
 /// Blocks a message uses besides one per finding: header, headline, window, cause and
-/// steps, divider, context.
-const SLACK_FIXED_BLOCKS: usize = 6;
+/// steps, divider, the link to the full report, context.
+const SLACK_FIXED_BLOCKS: usize = 7;
 /// Characters of the response body quoted in an error.
 const ERROR_BODY_CHARS: usize = 200;
 
@@ -126,6 +126,12 @@ pub enum DeliverError {
         "the webhook URL is not usable: give an http(s) URL, e.g. https://hooks.slack.com/services/..."
     )]
     Url,
+    /// The full report's URL cannot be linked safely.
+    #[error(
+        "the report URL is not usable: give an http(s) URL without spaces, '<', '>' or '|', \
+         e.g. https://reports.example.com/checkout/2026-11-27.html"
+    )]
+    ReportUrl,
     /// More retries than allowed.
     #[error("at most {MAX_RETRIES} retries are allowed, got {0}")]
     Retries(u32),
@@ -194,6 +200,7 @@ pub struct DeliverConfig {
     retry_base: Duration,
     title: Option<String>,
     max_findings: usize,
+    report_url: Option<String>,
 }
 
 impl fmt::Debug for DeliverConfig {
@@ -222,6 +229,7 @@ impl DeliverConfig {
             retry_base: DEFAULT_RETRY_BASE,
             title: None,
             max_findings: DEFAULT_SLACK_FINDINGS,
+            report_url: None,
         }
     }
 
@@ -242,6 +250,7 @@ impl DeliverConfig {
                 let opts = SlackOptions {
                     title: self.title.clone(),
                     max_findings: self.max_findings,
+                    report_url: self.report_url.clone(),
                 };
                 serde_json::to_vec(&slack_message(report, &opts)).unwrap_or_default()
             }
@@ -265,6 +274,7 @@ pub struct DeliverConfigBuilder {
     retry_base: Duration,
     title: Option<String>,
     max_findings: usize,
+    report_url: Option<String>,
 }
 
 impl DeliverConfigBuilder {
@@ -298,6 +308,12 @@ impl DeliverConfigBuilder {
         self.max_findings = n;
         self
     }
+    /// Where the full report can be read (the place the `-o` file is published); a Slack
+    /// message links to it.
+    pub fn report_url(mut self, url: Option<String>) -> Self {
+        self.report_url = url;
+        self
+    }
     /// Validates the settings.
     pub fn build(self) -> Result<DeliverConfig, DeliverError> {
         if host_of(self.url.trim()).is_none() {
@@ -309,8 +325,13 @@ impl DeliverConfigBuilder {
         if self.timeout.is_zero() || self.timeout > Duration::from_secs(3600) {
             return Err(DeliverError::Timeout);
         }
+        let report_url = match self.report_url {
+            Some(u) if !linkable(u.trim()) => return Err(DeliverError::ReportUrl),
+            other => other.map(|u| u.trim().to_owned()),
+        };
         let url = self.url.trim().to_owned();
         Ok(DeliverConfig {
+            report_url,
             format: PostFormat::for_url(&url, self.format),
             url,
             timeout: self.timeout,
@@ -503,6 +524,18 @@ pub struct SlackOptions {
     pub title: Option<String>,
     /// Findings shown (the block limit may show fewer).
     pub max_findings: usize,
+    /// Where the full report can be read; linked when given (and [`linkable`]).
+    pub report_url: Option<String>,
+}
+
+/// Whether `url` can stand in a Slack link (`<url|text>`) as it is: http(s), and none of the
+/// characters that would end the link or start another.
+pub fn linkable(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && host_of(url).is_some()
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '|'))
 }
 
 impl Default for SlackOptions {
@@ -510,6 +543,7 @@ impl Default for SlackOptions {
         SlackOptions {
             title: None,
             max_findings: DEFAULT_SLACK_FINDINGS,
+            report_url: None,
         }
     }
 }
@@ -728,6 +762,9 @@ pub fn slack_message(r: &Report, opts: &SlackOptions) -> Value {
     let shown = r.flagged.len().min(opts.max_findings).min(room);
     for (i, f) in r.flagged.iter().take(shown).enumerate() {
         blocks.push(section(finding_text(i, f)));
+    }
+    if let Some(u) = opts.report_url.as_deref().filter(|u| linkable(u)) {
+        blocks.push(section(format!("<{u}|Full report>")));
     }
     let mut context = vec![made_by(r)];
     if r.flagged.len() > shown {

@@ -75,6 +75,7 @@ fn the_demo_message() {
         &r,
         &SlackOptions {
             title: Some("checkout".into()),
+            report_url: Some("https://reports.example.com/checkout/2026-11-27.html".into()),
             ..SlackOptions::default()
         },
     );
@@ -83,6 +84,31 @@ fn the_demo_message() {
     // The version changes with releases; the layout is what is pinned.
     text = text.replace(env!("CARGO_PKG_VERSION"), "<version>");
     insta::assert_snapshot!("demo_slack_message", text);
+}
+
+#[test]
+fn the_report_link_is_given_only_when_it_cannot_break_out() {
+    let r = report_of("fixtures/demo/checkout.log".as_ref());
+    let link = |url: &str| {
+        let msg = slack_message(
+            &r,
+            &SlackOptions {
+                report_url: Some(url.into()),
+                ..SlackOptions::default()
+            },
+        );
+        msg.to_string().contains("Full report")
+    };
+    assert!(link("https://reports.example.com/r.html"));
+    assert!(!link("https://x.example/a|<!channel>"));
+    assert!(!link("javascript:alert(1)"));
+    assert!(!link("https://x.example/a b"));
+    assert!(
+        logsift::deliver::DeliverConfig::builder("https://hooks.slack.com/services/T/B/x")
+            .report_url(Some("https://x.example/<a>".into()))
+            .build()
+            .is_err()
+    );
 }
 
 #[test]
@@ -158,6 +184,7 @@ fn a_report_larger_than_a_message_stays_within_slacks_limits() {
         &SlackOptions {
             title: Some("t".repeat(500)),
             max_findings: 1_000,
+            report_url: Some("https://reports.example.com/full.html".into()),
         },
     );
     check_limits(&msg);
