@@ -214,6 +214,7 @@ where
         info.access = Some(input.access());
         info.compression = Some(input.compression());
         let format = detect_format(&mut input, cfg);
+        let mut unreported = 0u64;
         let result = input.for_each_event(source, &cfg.split, |ev| {
             let rec = format.parse(ev.head);
             info.note(&rec);
@@ -221,9 +222,15 @@ where
             // lines it delivered; a complete read replaces these with the splitter's stats.
             info.stats.events += 1;
             info.stats.lines += u64::from(ev.lines);
+            unreported += u64::from(ev.lines);
+            if unreported >= crate::progress::BATCH_LINES {
+                crate::progress::add_lines(unreported);
+                unreported = 0;
+            }
             f(group, ev, &rec);
             ControlFlow::Continue(())
         });
+        crate::progress::add_lines(unreported);
         info.header = Some(format);
         match result {
             Ok(stats) => info.stats = stats,

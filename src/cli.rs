@@ -477,6 +477,12 @@ fn warn(warnings: &[String], quiet: bool) {
 }
 
 fn run(cli: Cli) -> Result<CliOutcome, Error> {
+    // A line on stderr while reading, for a person at a terminal; never in pipes or logs.
+    let _progress = crate::progress::Reporter::start(
+        !cli.global.quiet
+            && !matches!(cli.command, Some(Command::Serve(_)))
+            && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    );
     match cli.command {
         None => summarize(cli.summarize, &cli.global),
         Some(Command::Templates(t)) => templates(t, &cli.global),

@@ -21,6 +21,7 @@ pub mod input;
 pub mod llm;
 pub mod mask;
 pub mod mine;
+pub mod progress;
 pub mod record;
 pub mod redact;
 pub mod report;
