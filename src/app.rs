@@ -679,13 +679,16 @@ pub fn analyse(read: &ReadConfig, cfg: &AnalyseConfig) -> Result<Analysed, Error
         }
     };
     // This review joins the history; the end of the incident window names it, so that
-    // analysing the same logs twice counts as one review.
+    // analysing the same logs twice counts as one review. Logs without timestamps have only
+    // positions, so their reviews are named by the clock.
+    let review_ms = match analysis.window.time_basis {
+        crate::window::TimeBasis::Timestamps => analysis.window.incident.end_ms,
+        crate::window::TimeBasis::Positions => Timestamp::now().0,
+    };
     let components = &mined.components;
-    mined.history.record(
-        &analysis,
-        analysis.window.incident.end_ms,
-        &components.lookup(),
-    );
+    mined
+        .history
+        .record(&analysis, review_ms, &components.lookup());
     if let Some(p) = &cfg.save_state {
         save_state(&mined.miner, &mined.history, p)?;
     }
