@@ -109,6 +109,13 @@ pub fn history_of(a: &Analysed, tally: &ComponentTally) -> ReviewHistory {
     h
 }
 
+/// The demo runbooks, named by their path in the repository so that reports do not depend on
+/// where it lives.
+pub fn demo_runbooks() -> Runbooks {
+    let text = std::fs::read_to_string(path(DEMO_RUNBOOKS)).expect("the demo runbooks");
+    Runbooks::parse(&text, DEMO_RUNBOOKS).expect("the demo runbooks load")
+}
+
 pub fn report(rel: &str, o: &Options) -> Report {
     let a = analyse(rel);
     let llm = LlmConfig::builder()
@@ -125,7 +132,7 @@ pub fn report(rel: &str, o: &Options) -> Report {
     r.set_components(&tally.lookup());
     let runbooks = o
         .runbooks
-        .then(|| Runbooks::load(&path(DEMO_RUNBOOKS)).expect("the demo runbooks load"));
+        .then(demo_runbooks);
     if let Some(rb) = &runbooks {
         r.attach_runbooks(rb);
     }
