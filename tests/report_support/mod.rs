@@ -130,9 +130,7 @@ pub fn report(rel: &str, o: &Options) -> Report {
         ComponentTally::new()
     };
     r.set_components(&tally.lookup());
-    let runbooks = o
-        .runbooks
-        .then(demo_runbooks);
+    let runbooks = o.runbooks.then(demo_runbooks);
     if let Some(rb) = &runbooks {
         r.attach_runbooks(rb);
     }
