@@ -493,7 +493,7 @@ const MAX_COMPONENT_BYTES: usize = 128;
 
 /// The emitting component of each cluster (the logger, syslog program or source file of
 /// its lines), counted while reading so that runbook entries can match on level and
-/// component. Bounded: at most [`COMPONENTS_PER_CLUSTER`] names per cluster, and only
+/// component. Bounded: at most `COMPONENTS_PER_CLUSTER` names per cluster, and only
 /// clusters the caller observes (the miner's own cap bounds those). Observing a name already
 /// known allocates nothing.
 #[derive(Debug, Clone, Default)]

@@ -239,7 +239,7 @@ impl Masker {
     ///
     /// The line is copied into `out` once, and a constant word's masked form is its place in
     /// that copy; only variable words write masked forms of their own. Which words may be
-    /// variable comes from the [`blocks`] masks, so constant words cost no byte-by-byte work.
+    /// variable comes from the `blocks` masks, so constant words cost no byte-by-byte work.
     pub fn mask(&self, line: &[u8], out: &mut MaskedLine) {
         let line = &line[..line.len().min(MAX_MASK_BYTES)];
         out.tokens.clear();
