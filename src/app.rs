@@ -1038,13 +1038,20 @@ pub fn analyse(read: &ReadConfig, cfg: &AnalyseConfig) -> Result<Analysed, Error
 
 /// Analyses a state written by `logsift mine --emit-state` (or merged from such states)
 /// without reading any log: the same findings as [`analyse`] on the lines that were mined.
-/// `detect` reads user-given times (a given `--log-format`); `cfg.mine.load_state` is the
-/// state.
+/// `detect` reads user-given times (a given `--log-format`); `cfg.mine` is not used.
 pub fn analyse_state(
     state: StateFile,
     detect: &DetectOptions,
     cfg: &AnalyseConfig,
 ) -> Result<Analysed, Error> {
+    let mined = mined_from_state(state, detect)?;
+    let has_baseline = mined.read.inputs.iter().any(|i| i.group == Group::Baseline);
+    finish_analysis(mined, has_baseline, detect, cfg)
+}
+
+/// What mining produced, rebuilt from a state with an analysis section (header formats
+/// detected again from the saved samples with `detect`).
+pub fn mined_from_state(state: StateFile, detect: &DetectOptions) -> Result<Mined, Error> {
     let Some(a) = state.analysis else {
         return Err(Error::Usage(
             "the state holds no time-bucket counts (it was saved by --save-state or merged \
@@ -1054,16 +1061,14 @@ pub fn analyse_state(
         ));
     };
     let inputs: Vec<InputInfo> = a.inputs.iter().map(|i| i.to_info(detect)).collect();
-    let has_baseline = inputs.iter().any(|i| i.group == Group::Baseline);
-    let mined = Mined {
+    Ok(Mined {
         miner: state.miner,
         counts: a.window,
         read: ReadSummary { inputs },
         evicted: HashMap::new(),
         components: a.components,
         history: state.history,
-    };
-    finish_analysis(mined, has_baseline, detect, cfg)
+    })
 }
 
 /// Scores what was mined, records the review in the history and saves the state when asked.

@@ -801,7 +801,17 @@ fn templates(args: TemplatesArgs, _global: &GlobalArgs) -> Result<CliOutcome, Er
         })?),
         None => None,
     };
-    let mined = app::mine(&read, &mine_cfg, per_line.as_mut())?;
+    // As in the main job, `--load-state` without files lists a state written by `mine`.
+    let state = match &args.mine.load_state {
+        Some(p) if args.input.files.is_empty() && per_line.is_none() => {
+            Some(app::read_state(p)?).filter(|s| s.analysis.is_some())
+        }
+        _ => None,
+    };
+    let mined = match state {
+        Some(s) => app::mined_from_state(s, &read.detect)?,
+        None => app::mine(&read, &mine_cfg, per_line.as_mut())?,
+    };
     if let Some(p) = &args.mine.save_state {
         app::save_state(&mined.miner, &mined.history, p)?;
     }
