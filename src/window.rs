@@ -993,12 +993,15 @@ impl WindowCounts {
                 for id in ids {
                     let Some(c) = old.remove(&id) else { continue };
                     let to = map(id);
-                    if store.clusters.contains_key(&to) {
-                        let mut single = Store::default();
-                        single.clusters.insert(to, c);
-                        absorb_store(store, &single, k, |key| key, |key| key);
-                    } else {
-                        store.clusters.insert(to, c);
+                    match store.clusters.entry(to) {
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(c);
+                        }
+                        std::collections::hash_map::Entry::Occupied(_) => {
+                            let mut single = Store::default();
+                            single.clusters.insert(to, c);
+                            absorb_store(store, &single, k, |key| key, |key| key);
+                        }
                     }
                 }
             }

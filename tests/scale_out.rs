@@ -4,7 +4,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use logsift::app::{self, AnalyseConfig, Analysed, MineConfig, ReadConfig, StateFile, WindowRequest};
+use logsift::app::{
+    self, AnalyseConfig, Analysed, MineConfig, ReadConfig, StateFile, WindowRequest,
+};
 use logsift::input::InputSpec;
 use logsift::window::Group;
 use proptest::prelude::*;
@@ -25,7 +27,14 @@ const LEVELS: [&str; 3] = ["INFO", "WARN", "ERROR"];
 type Spec = (u8, usize, usize, u8, u8, u8);
 
 fn line_spec() -> impl Strategy<Value = Spec> {
-    (0u8..4, 0usize..SHAPES.len(), 0usize..LEVELS.len(), 0u8..8, 0u8..6, 0u8..4)
+    (
+        0u8..4,
+        0usize..SHAPES.len(),
+        0usize..LEVELS.len(),
+        0u8..8,
+        0u8..6,
+        0u8..4,
+    )
 }
 
 fn render(specs: &[Spec]) -> Vec<String> {
@@ -39,7 +48,10 @@ fn render(specs: &[Spec]) -> Vec<String> {
                 .replace("{a}", &(1000 + u32::from(a)).to_string())
                 .replace("{b}", &b.to_string())
                 .replace("{c}", &c.to_string());
-            format!("2026-11-27 {h:02}:{m:02}:{s:02},000 {} {msg}", LEVELS[level])
+            format!(
+                "2026-11-27 {h:02}:{m:02}:{s:02},000 {} {msg}",
+                LEVELS[level]
+            )
         })
         .collect()
 }
@@ -59,7 +71,14 @@ fn mine_piece(dir: &Path, lines: &[String], shard: u64, sample: &Path) -> StateF
     let out = dir.join(format!("piece{shard}.state"));
     let mut read = ReadConfig::new(vec![InputSpec::Path(log)]);
     read.format_sample = Some(std::fs::read(sample).unwrap());
-    app::emit_state(&read, &MineConfig::default(), shard, Some("whole.log"), &out).unwrap();
+    app::emit_state(
+        &read,
+        &MineConfig::default(),
+        shard,
+        Some("whole.log"),
+        &out,
+    )
+    .unwrap();
     app::read_state(&out).unwrap()
 }
 
@@ -72,6 +91,9 @@ fn analyse_cfg() -> AnalyseConfig {
         ..AnalyseConfig::default()
     }
 }
+
+/// A template's count series in the target group and its counts per level.
+type TemplateCounts = (String, Vec<(i64, u64)>, [u64; 7]);
 
 /// What must not depend on how the log was split: templates with their counts, the counts
 /// per template and group, what was read, the window and the findings. Cluster ids are left
@@ -96,7 +118,7 @@ fn normal_form(a: &Result<Analysed, logsift::error::Error>) -> String {
         .map(|c| (c.template(), c.count()))
         .collect();
     templates.sort();
-    let mut counts: Vec<(String, Vec<(i64, u64)>, [u64; 7])> = m
+    let mut counts: Vec<TemplateCounts> = m
         .counts
         .cluster_ids()
         .into_iter()
@@ -237,7 +259,16 @@ proptest! {
 fn a_state_round_trips_and_old_states_still_load() {
     let dir = tempfile::tempdir().unwrap();
     let specs: Vec<Spec> = (0..60u8)
-        .map(|i| (1, usize::from(i % 6), usize::from(i % 3), i % 8, i % 6, i % 4))
+        .map(|i| {
+            (
+                1,
+                usize::from(i % 6),
+                usize::from(i % 3),
+                i % 8,
+                i % 6,
+                i % 4,
+            )
+        })
         .collect();
     let lines = render(&specs);
     let sample = write_log(dir.path(), "sample.log", &lines);
@@ -278,17 +309,8 @@ fn a_damaged_analysis_section_is_an_error_not_a_panic() {
     let body_start = bad[header_start..].find('\n').unwrap() + header_start + 1;
     let body_end = bad[body_start..].find('\n').unwrap() + body_start;
     let body = &bad.as_bytes()[body_start..body_end];
-    let header = format!(
-        "version=1 bytes={} fnv1a={:016x}",
-        body.len(),
-        fnv1a(body)
-    );
-    let rebuilt = format!(
-        "{}{}\n{}",
-        &bad[..header_start],
-        header,
-        &bad[body_start..]
-    );
+    let header = format!("version=1 bytes={} fnv1a={:016x}", body.len(), fnv1a(body));
+    let rebuilt = format!("{}{}\n{}", &bad[..header_start], header, &bad[body_start..]);
     let p = dir.path().join("bad.state");
     std::fs::write(&p, rebuilt).unwrap();
     let err = app::read_state(&p).unwrap_err().to_string();
@@ -302,4 +324,115 @@ fn fnv1a(b: &[u8]) -> u64 {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
+}
+
+/// The commands end to end on the demo log (a stack trace, an incident): `mine` three
+/// pieces cut at header lines, `merge-state`, then `--load-state` gives the report of one run.
+#[test]
+fn mine_merge_and_load_state_report_like_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/demo/checkout.log"
+    ))
+    .unwrap();
+    std::fs::write(dir.path().join("checkout.log"), &text).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Cut before header lines (a piece never starts inside a stack trace).
+    let cut_near = |at: usize| {
+        (at..lines.len())
+            .find(|&i| lines[i].starts_with("2026-"))
+            .unwrap()
+    };
+    let cuts = [
+        0,
+        cut_near(lines.len() / 3),
+        cut_near(2 * lines.len() / 3),
+        lines.len(),
+    ];
+    let logsift = || {
+        let mut c = assert_cmd::Command::cargo_bin("logsift").unwrap();
+        c.current_dir(dir.path())
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("OPENAI_BASE_URL");
+        c
+    };
+    let mut states = Vec::new();
+    for (k, w) in cuts.windows(2).enumerate() {
+        let piece = lines[w[0]..w[1]].join("\n") + "\n";
+        let out = logsift()
+            .args(["mine", "--emit-state", "-", "--input-name", "checkout.log"])
+            .args(["--shard", &k.to_string(), "--format-sample", "checkout.log"])
+            .write_stdin(piece)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let name = format!("p{k}.state");
+        std::fs::write(dir.path().join(&name), &out.stdout).unwrap();
+        states.push(name);
+    }
+    // Merge in another order than the pieces came: the shard numbers keep the line order.
+    logsift()
+        .args([
+            "merge-state",
+            "-q",
+            &states[2],
+            &states[0],
+            &states[1],
+            "-o",
+            "all.state",
+        ])
+        .assert()
+        .success();
+    let report = |args: &[&str]| -> serde_json::Value {
+        let out = logsift()
+            .args(args)
+            .args([
+                "--format",
+                "json",
+                "--llm",
+                "off",
+                "--incident-start",
+                "2026-11-27 14:00:00,000",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let one = report(&["checkout.log"]);
+    let merged = report(&["--load-state", "all.state"]);
+    let key = |r: &serde_json::Value| {
+        let flagged: Vec<String> = r["flagged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {} {}",
+                    f["kind"],
+                    f["template"],
+                    f["baseline_count"],
+                    f["incident_count"],
+                    f["component"]
+                )
+            })
+            .collect();
+        (
+            r["totals"].clone(),
+            r["inputs"].clone(),
+            r["window"]["incident"].clone(),
+            flagged,
+        )
+    };
+    assert!(!one["flagged"].as_array().unwrap().is_empty());
+    assert_eq!(key(&merged), key(&one));
 }
