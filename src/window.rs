@@ -1023,9 +1023,27 @@ impl WindowCounts {
                 "bucket step past the top of the ladder; the state is damaged".into(),
             ));
         }
+        let (cw, pw) = (self.count_width_ms(), self.param_width_ms());
+        // Bucket keys times their width must be a time the analysis can compute with.
+        let fits = |series: &Series, width: i64| {
+            series
+                .iter()
+                .all(|(key, _)| key.checked_mul(width).is_some())
+        };
         for g in &self.groups {
             for store in [&g.lead, &g.timed] {
                 for c in store.clusters.values() {
+                    let keys_fit = fits(&c.counts, cw)
+                        && c.slots.iter().all(|s| {
+                            fits(&s.totals, pw) && s.tracked.iter().all(|t| fits(&t.series, pw))
+                        });
+                    if !keys_fit {
+                        return Err(WindowError::Config(
+                            "a bucket lies outside the representable time range; the state \
+                             is damaged"
+                                .into(),
+                        ));
+                    }
                     if c.slots.len() > self.config.max_slots
                         || c.slots
                             .iter()

@@ -436,3 +436,66 @@ fn mine_merge_and_load_state_report_like_one_run() {
     assert!(!one["flagged"].as_array().unwrap().is_empty());
     assert_eq!(key(&merged), key(&one));
 }
+
+/// The id maps of a miner merge send every input cluster to the merged cluster that holds its
+/// lines: per merged cluster, the counts of the inputs mapped to it add up to its count.
+#[test]
+fn merge_id_maps_account_for_every_line() {
+    use logsift::mine::{ClusterId, Miner, MinerConfig};
+    use std::collections::HashMap;
+    let lines_a = [
+        "Receiving block blk_1 src 10.0.0.1",
+        "Receiving block blk_2 src 10.0.0.2",
+        "Served block blk_3 to host alpha",
+        "Deleting block blk_4 file one",
+    ];
+    let lines_b = [
+        "Served block blk_5 to host beta",
+        "Served block blk_6 to host gamma",
+        "Deleting block blk_7 file two",
+        "Verification succeeded for blk_8",
+    ];
+    let mine = |lines: &[&str]| {
+        let mut m = Miner::new(MinerConfig::default());
+        for l in lines {
+            m.observe(l.as_bytes(), None);
+        }
+        m
+    };
+    let (a, b) = (mine(&lines_a), mine(&lines_b));
+    let (merged, [map_a, map_b]) = Miner::merge_mapped(&a, &b).unwrap();
+    let mut sums: HashMap<u64, u64> = HashMap::new();
+    for (m, map) in [(&a, &map_a), (&b, &map_b)] {
+        for c in m.clusters() {
+            let to = map[&c.id().0].expect("nothing is evicted below max_clusters");
+            *sums.entry(to).or_default() += c.count();
+        }
+    }
+    assert_eq!(sums.len(), merged.len());
+    for (id, n) in sums {
+        assert_eq!(merged.cluster(ClusterId(id)).unwrap().count(), n);
+    }
+}
+
+/// Renaming ids at once may swap them (a relabel applied move by move would add the two
+/// clusters together), and ids that land on one id add up.
+#[test]
+fn remap_swaps_and_joins_ids() {
+    use logsift::record::Timestamp;
+    use logsift::window::{WindowConfig, WindowCounts};
+    let mut w = WindowCounts::new(WindowConfig::default()).unwrap();
+    for (id, n) in [(1u32, 3), (2, 5), (3, 7)] {
+        for k in 0..n {
+            w.observe(Group::Target, Some(Timestamp(1_000 * k)), id, None, &[]);
+        }
+    }
+    w.remap(|id| match id {
+        1 => 2,
+        2 => 1,
+        _ => 2,
+    });
+    let totals = w.cluster_totals(Group::Target);
+    assert_eq!(totals.get(&1), Some(&5));
+    assert_eq!(totals.get(&2), Some(&10));
+    assert_eq!(totals.get(&3), None);
+}
