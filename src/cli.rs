@@ -625,9 +625,11 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
         None => None,
     };
     // `--load-state STATE` without log files analyses the state alone when it holds counts
-    // (written by `logsift mine`); a miner-only state continues mining stdin as before.
+    // (written by `logsift mine`); a miner-only state continues mining stdin as before, and
+    // a state file that does not exist yet is left to the mining step to report (or to
+    // start, for a first scheduled run).
     let state = match &args.mine.load_state {
-        Some(p) if args.input.files.is_empty() && args.baseline.is_empty() => {
+        Some(p) if args.input.files.is_empty() && args.baseline.is_empty() && p.exists() => {
             Some(app::read_state(p)?).filter(|s| s.analysis.is_some())
         }
         _ => None,
@@ -803,7 +805,7 @@ fn templates(args: TemplatesArgs, _global: &GlobalArgs) -> Result<CliOutcome, Er
     };
     // As in the main job, `--load-state` without files lists a state written by `mine`.
     let state = match &args.mine.load_state {
-        Some(p) if args.input.files.is_empty() && per_line.is_none() => {
+        Some(p) if args.input.files.is_empty() && per_line.is_none() && p.exists() => {
             Some(app::read_state(p)?).filter(|s| s.analysis.is_some())
         }
         _ => None,

@@ -499,3 +499,39 @@ fn remap_swaps_and_joins_ids() {
     assert_eq!(totals.get(&2), Some(&10));
     assert_eq!(totals.get(&3), None);
 }
+
+/// `--since/--until` filter lines, which a state does not hold: asking for both is refused
+/// with what to use instead, and `templates --load-state` lists the state's templates.
+#[test]
+fn a_state_refuses_since_and_lists_its_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/checkout.log");
+    let state = dir.path().join("demo.state");
+    let logsift = || assert_cmd::Command::cargo_bin("logsift").unwrap();
+    logsift()
+        .arg("mine")
+        .arg(demo)
+        .arg("--emit-state")
+        .arg(&state)
+        .assert()
+        .success();
+    let out = logsift()
+        .arg("--load-state")
+        .arg(&state)
+        .args(["--since", "2026-11-27T13:30:00Z", "--llm", "off"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--incident-start"));
+    let listed = logsift()
+        .args(["templates", "--load-state"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    let direct = logsift().args(["templates", demo]).output().unwrap();
+    assert!(listed.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout).lines().next(),
+        String::from_utf8_lossy(&direct.stdout).lines().next()
+    );
+}
