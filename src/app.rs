@@ -22,6 +22,7 @@ use crate::record::{self, DetectOptions, HeaderFormat, Level, Record, Timestamp}
 use crate::runbook::{ComponentTally, Runbooks};
 use crate::score::{self, Analysis, ClusterInfo, ScoreConfig, TimeRef, WindowSpec};
 use crate::window::{Group, WindowConfig, WindowCounts};
+use serde::{Deserialize, Serialize};
 
 /// How to read the inputs of a run.
 #[derive(Debug, Clone)]
@@ -34,6 +35,10 @@ pub struct ReadConfig {
     pub split: SplitConfig,
     /// Header detection options (a given `--log-format`, the reference time for year-less logs).
     pub detect: DetectOptions,
+    /// Lines to detect every input's header format from, instead of each input's own first
+    /// lines: the pieces of one log mined apart (a partition of a file) then all read their
+    /// headers the same way, wherever they start.
+    pub format_sample: Option<Vec<u8>>,
 }
 
 impl ReadConfig {
@@ -44,6 +49,7 @@ impl ReadConfig {
             baseline: Vec::new(),
             split: SplitConfig::default(),
             detect: DetectOptions::default(),
+            format_sample: None,
         }
     }
 }
@@ -73,6 +79,9 @@ pub struct InputInfo {
     pub levels: [u64; 6],
     /// Why the input could not be read (completely or from some point on).
     pub error: Option<String>,
+    /// The event heads the header format was detected from, kept so that a saved state can
+    /// detect the same format again when it is analysed.
+    pub sample: Vec<Vec<u8>>,
 }
 
 impl InputInfo {
@@ -89,6 +98,7 @@ impl InputInfo {
             events_with_time: 0,
             levels: [0; 6],
             error: None,
+            sample: Vec::new(),
         }
     }
 
@@ -213,7 +223,8 @@ where
         };
         info.access = Some(input.access());
         info.compression = Some(input.compression());
-        let format = detect_format(&mut input, cfg);
+        let (format, sample) = detect_format(&mut input, cfg);
+        info.sample = sample;
         let mut unreported = 0u64;
         let result = input.for_each_event(source, &cfg.split, |ev| {
             let rec = format.parse(ev.head);
@@ -241,9 +252,13 @@ where
     summary
 }
 
-/// Detects an input's header format from the event heads in its first bytes.
-fn detect_format(input: &mut Input, cfg: &ReadConfig) -> HeaderFormat {
-    let peek = input.peek();
+/// Detects an input's header format from the event heads in its first bytes (or in the
+/// configured sample); returns the format and the heads it was detected from.
+fn detect_format(input: &mut Input, cfg: &ReadConfig) -> (HeaderFormat, Vec<Vec<u8>>) {
+    let peek = match &cfg.format_sample {
+        Some(s) => s.as_slice(),
+        None => input.peek(),
+    };
     // Leave out a last line that the peek window may have cut.
     let whole = match memchr::memrchr(b'\n', peek) {
         Some(i) if peek.len() >= PEEK_BYTES => &peek[..=i],
@@ -266,7 +281,10 @@ fn detect_format(input: &mut Input, cfg: &ReadConfig) -> HeaderFormat {
         .iter()
         .filter_map(|&(a, b)| whole.get(a..b))
         .collect();
-    record::detect(&heads, &cfg.detect)
+    (
+        record::detect(&heads, &cfg.detect),
+        heads.iter().map(|h| h.to_vec()).collect(),
+    )
 }
 
 /// The result of a command, for the exit code and stderr.
@@ -411,24 +429,26 @@ pub fn mine(
     cfg: &MineConfig,
     per_line: Option<&mut PerLine>,
 ) -> Result<Mined, Error> {
-    mine_with(read, cfg, per_line, false)
+    mine_with(read, cfg, per_line, false, 0)
 }
 
 /// [`mine`], and with `windows` the accumulator counts each event under its cluster, time
-/// bucket and group, with its parameter values.
+/// bucket and group, with its parameter values. `shard` orders the accumulator among the
+/// pieces of a split input when states are merged (0 for a whole input).
 fn mine_with(
     read: &ReadConfig,
     cfg: &MineConfig,
     mut per_line: Option<&mut PerLine>,
     windows: bool,
+    shard: u64,
 ) -> Result<Mined, Error> {
     let (mut miner, history) = match &cfg.load_state {
         Some(path) => load_state(path)?,
         None => (Miner::new(cfg.miner.clone()), ReviewHistory::new()),
     };
     let mut components = ComponentTally::new();
-    let mut counts =
-        WindowCounts::new(cfg.window).map_err(|e| Error::Usage(format!("time buckets: {e}")))?;
+    let mut counts = WindowCounts::new_shard(cfg.window, shard)
+        .map_err(|e| Error::Usage(format!("time buckets: {e}")))?;
     let keep_evicted = per_line.is_some();
     let mut evicted: HashMap<u64, String> = HashMap::new();
     let mut seen_evictions = miner.stats().evicted;
@@ -505,13 +525,231 @@ fn mine_with(
 
 /// Marks the review-history section that follows the miner in a state file.
 const HISTORY_MAGIC: &[u8] = b"LOGSIFT-REVIEW-HISTORY\n";
-/// Largest review-history section read back: [`crate::history::MAX_MAX_ENTRIES`] entries of
-/// bounded text fit well inside it, and a damaged file cannot ask for more memory.
-const MAX_HISTORY_BYTES: u64 = 1 << 30;
+/// Marks the analysis section (time-bucket counts, components, what was read) that follows
+/// the miner in a state written by `logsift mine --emit-state`.
+const ANALYSIS_MAGIC: &[u8] = b"LOGSIFT-ANALYSIS-STATE\n";
+/// Version of the analysis section's body layout written by this build.
+pub const ANALYSIS_VERSION: u32 = 1;
+/// Largest part of a state file read after the miner (analysis and history sections): the
+/// counts are bounded by the window budgets (a few million entries, well under 1 GiB as JSON)
+/// and the history by its entry cap, and a damaged file cannot ask for more memory.
+const MAX_SECTIONS_BYTES: u64 = 2 << 30;
+
+/// What a state needs beyond the miner for the analysis to run from the state alone, exactly
+/// as it would on the raw lines: the time-bucket counts with their value summaries, the
+/// components of each cluster, and what was read (per input: lines, times, levels, and the
+/// heads its header format was detected from). Keyed by the miner's cluster ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalysisState {
+    /// Per-template counts per time bucket and per-slot value summaries.
+    pub window: WindowCounts,
+    /// The emitting components of each cluster.
+    pub components: ComponentTally,
+    /// What was read, one entry per input (pieces of one input merged under its name).
+    pub inputs: Vec<SavedInput>,
+}
+
+/// One input as a state remembers it: [`InputInfo`] without what only a live read knows
+/// (how the file was opened), with its detection sample.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedInput {
+    /// The input's name.
+    pub name: String,
+    /// Baseline or target.
+    pub group: Group,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Physical lines.
+    pub lines: u64,
+    /// Events.
+    pub events: u64,
+    /// Lines cut at the line cap.
+    pub truncated_lines: u64,
+    /// Continuation lines joined to events.
+    pub joined_lines: u64,
+    /// Continuation lines left out of their event by a cap.
+    pub dropped_continuation_lines: u64,
+    /// Earliest header timestamp (ms since the epoch).
+    pub first_ts: Option<i64>,
+    /// Latest header timestamp.
+    pub last_ts: Option<i64>,
+    /// Events with a timestamp.
+    pub events_with_time: u64,
+    /// Events per level, in [`LEVELS`] order.
+    pub levels: [u64; 6],
+    /// Why the input could not be read completely.
+    pub error: Option<String>,
+    /// Event heads the header format is detected from (byte strings, one character per byte
+    /// as in the miner state).
+    pub sample: Vec<String>,
+}
+
+impl SavedInput {
+    fn from_info(i: &InputInfo) -> SavedInput {
+        SavedInput {
+            name: i.name.clone(),
+            group: i.group,
+            bytes: i.stats.bytes,
+            lines: i.stats.lines,
+            events: i.stats.events,
+            truncated_lines: i.stats.truncated_lines,
+            joined_lines: i.stats.joined_lines,
+            dropped_continuation_lines: i.stats.dropped_continuation_lines,
+            first_ts: i.first_ts.map(|t| t.0),
+            last_ts: i.last_ts.map(|t| t.0),
+            events_with_time: i.events_with_time,
+            levels: i.levels,
+            error: i.error.clone(),
+            sample: i
+                .sample
+                .iter()
+                .map(|h| h.iter().map(|&c| c as char).collect())
+                .collect(),
+        }
+    }
+
+    /// The input as the analysis sees it, its header format detected again from the sample.
+    fn to_info(&self, detect: &DetectOptions) -> InputInfo {
+        let sample: Vec<Vec<u8>> = self
+            .sample
+            .iter()
+            .map(|h| {
+                h.chars()
+                    .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+                    .collect()
+            })
+            .collect();
+        let heads: Vec<&[u8]> = sample.iter().map(Vec::as_slice).collect();
+        let mut info = InputInfo::new(self.name.clone(), self.group);
+        info.header = Some(record::detect(&heads, detect));
+        info.stats = SplitStats {
+            bytes: self.bytes,
+            lines: self.lines,
+            events: self.events,
+            truncated_lines: self.truncated_lines,
+            joined_lines: self.joined_lines,
+            dropped_continuation_lines: self.dropped_continuation_lines,
+        };
+        info.first_ts = self.first_ts.map(Timestamp);
+        info.last_ts = self.last_ts.map(Timestamp);
+        info.events_with_time = self.events_with_time;
+        info.levels = self.levels;
+        info.error = self.error.clone();
+        info.sample = sample;
+        info
+    }
+
+    /// Adds a later piece of the same input.
+    fn absorb(&mut self, later: &SavedInput) {
+        self.bytes = self.bytes.saturating_add(later.bytes);
+        self.lines = self.lines.saturating_add(later.lines);
+        self.events = self.events.saturating_add(later.events);
+        self.truncated_lines = self.truncated_lines.saturating_add(later.truncated_lines);
+        self.joined_lines = self.joined_lines.saturating_add(later.joined_lines);
+        self.dropped_continuation_lines = self
+            .dropped_continuation_lines
+            .saturating_add(later.dropped_continuation_lines);
+        self.first_ts = match (self.first_ts, later.first_ts) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_ts = match (self.last_ts, later.last_ts) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.events_with_time = self.events_with_time.saturating_add(later.events_with_time);
+        for (a, b) in self.levels.iter_mut().zip(later.levels) {
+            *a = a.saturating_add(b);
+        }
+        if self.error.is_none() {
+            self.error.clone_from(&later.error);
+        }
+        if self.sample.is_empty() {
+            self.sample.clone_from(&later.sample);
+        }
+    }
+}
+
+impl AnalysisState {
+    /// The analysis section of what mining produced.
+    pub fn of(mined: &Mined) -> AnalysisState {
+        AnalysisState {
+            window: mined.counts.clone(),
+            components: mined.components.clone(),
+            inputs: mined
+                .read
+                .inputs
+                .iter()
+                .map(SavedInput::from_info)
+                .collect(),
+        }
+    }
+
+    /// Renames the cluster ids through a miner merge's id map: ids the merge evicted (or
+    /// that the map does not know) move to [`EVICTED_CLUSTER`], as during mining.
+    fn remap(&mut self, map: &crate::mine::state::IdMap) {
+        let f = |id: u32| {
+            if id == EVICTED_CLUSTER {
+                return EVICTED_CLUSTER;
+            }
+            match map.get(&u64::from(id)) {
+                Some(Some(new)) => window_id(ClusterId(*new)),
+                _ => EVICTED_CLUSTER,
+            }
+        };
+        self.window.remap(f);
+        self.components.remap(f);
+    }
+
+    /// Merges two analysis sections whose ids already agree. The one whose input comes first
+    /// (lower shard number) is taken first whatever the argument order, so merging commutes.
+    fn merge(a: AnalysisState, b: AnalysisState) -> Result<AnalysisState, Error> {
+        let (mut early, late) = if a.window.precedes(&b.window) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        early.window.merge_from(late.window).map_err(|e| {
+            Error::Usage(format!(
+                "{e} (all pieces must be mined with the same logsift version and options)"
+            ))
+        })?;
+        early.components.merge_from(late.components);
+        for l in late.inputs {
+            match early
+                .inputs
+                .iter_mut()
+                .find(|e| e.name == l.name && e.group == l.group)
+            {
+                Some(e) => e.absorb(&l),
+                None => early.inputs.push(l),
+            }
+        }
+        Ok(early)
+    }
+}
+
+/// Everything a state file holds.
+#[derive(Debug)]
+pub struct StateFile {
+    /// The template miner.
+    pub miner: Miner,
+    /// Findings of earlier reviews (empty when the file has none).
+    pub history: ReviewHistory,
+    /// The counts the analysis runs on, when the state was written by `logsift mine`.
+    pub analysis: Option<AnalysisState>,
+}
 
 /// Loads a saved state: the miner, then the review history that follows it (a state written
 /// without one, such as a merged miner state, has an empty history). Errors name the file.
 pub fn load_state(path: &Path) -> Result<(Miner, ReviewHistory), Error> {
+    let s = read_state(path)?;
+    Ok((s.miner, s.history))
+}
+
+/// Loads every section of a state file. Errors name the file and say what to do.
+pub fn read_state(path: &Path) -> Result<StateFile, Error> {
     let file = File::open(path).map_err(|e| {
         Error::Usage(format!(
             "cannot open the state file {}: {e}; check the --load-state path",
@@ -522,7 +760,7 @@ pub fn load_state(path: &Path) -> Result<(Miner, ReviewHistory), Error> {
     let miner =
         Miner::load(&mut r).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
     let mut rest = Vec::new();
-    r.take(MAX_HISTORY_BYTES + 1)
+    r.take(MAX_SECTIONS_BYTES + 1)
         .read_to_end(&mut rest)
         .map_err(|e| {
             Error::Usage(format!(
@@ -530,72 +768,219 @@ pub fn load_state(path: &Path) -> Result<(Miner, ReviewHistory), Error> {
                 path.display()
             ))
         })?;
-    let rest = rest.strip_prefix(b"\n").unwrap_or(&rest);
-    if rest.is_empty() {
-        return Ok((miner, ReviewHistory::new()));
-    }
-    let corrupt = |why: String| {
+    let corrupt = |what: &str, why: String| {
         Error::Usage(format!(
-            "{}: the review history after the miner state is truncated or corrupt ({why}); \
-             save a new state with --save-state",
+            "{}: the {what} after the miner state is truncated or corrupt ({why}); \
+             write the state again",
             path.display()
         ))
     };
-    let Some(json) = rest.strip_prefix(HISTORY_MAGIC) else {
-        return Err(corrupt("unexpected data after the miner".into()));
-    };
-    if json.len() as u64 > MAX_HISTORY_BYTES {
-        return Err(corrupt("larger than 1 GiB".into()));
+    if rest.len() as u64 > MAX_SECTIONS_BYTES {
+        return Err(corrupt("data", "larger than 2 GiB".into()));
     }
+    let mut rest = rest.strip_prefix(b"\n").unwrap_or(&rest);
+    let mut analysis = None;
+    if let Some(after) = rest.strip_prefix(ANALYSIS_MAGIC) {
+        let (a, tail) = parse_analysis(after).map_err(|why| corrupt("analysis section", why))?;
+        analysis = Some(a);
+        rest = tail.strip_prefix(b"\n").unwrap_or(tail);
+    }
+    if rest.is_empty() {
+        return Ok(StateFile {
+            miner,
+            history: ReviewHistory::new(),
+            analysis,
+        });
+    }
+    let Some(json) = rest.strip_prefix(HISTORY_MAGIC) else {
+        return Err(corrupt(
+            "review history",
+            "unexpected data after the miner".into(),
+        ));
+    };
     let history: ReviewHistory =
-        serde_json::from_slice(json).map_err(|e| corrupt(e.to_string()))?;
-    Ok((miner, history))
+        serde_json::from_slice(json).map_err(|e| corrupt("review history", e.to_string()))?;
+    Ok(StateFile {
+        miner,
+        history,
+        analysis,
+    })
+}
+
+/// Reads the analysis section after its magic line: a header line
+/// `version=1 bytes=N fnv1a=HEX`, then N bytes of JSON. Returns the section and what follows.
+fn parse_analysis(data: &[u8]) -> Result<(AnalysisState, &[u8]), String> {
+    let nl = memchr::memchr(b'\n', data).ok_or("no header line")?;
+    let header = String::from_utf8_lossy(&data[..nl]);
+    let (mut version, mut bytes, mut sum) = (None, None, None);
+    for field in header.split(' ') {
+        match field.split_once('=') {
+            Some(("version", v)) => version = Some(v.to_owned()),
+            Some(("bytes", v)) => bytes = v.parse::<usize>().ok(),
+            Some(("fnv1a", v)) => sum = u64::from_str_radix(v, 16).ok(),
+            _ => {}
+        }
+    }
+    let version = version.ok_or("no version in the header line")?;
+    if version != ANALYSIS_VERSION.to_string() {
+        return Err(format!(
+            "section version {version} is not supported, this build reads version \
+             {ANALYSIS_VERSION}; use the logsift version that wrote it"
+        ));
+    }
+    let (Some(bytes), Some(sum)) = (bytes, sum) else {
+        return Err("header line lacks the body length or checksum".into());
+    };
+    let body = &data[nl + 1..];
+    let Some(json) = body.get(..bytes) else {
+        return Err(format!("body has {} of {bytes} bytes", body.len()));
+    };
+    if crate::mine::state::fnv1a(json) != sum {
+        return Err("checksum mismatch".into());
+    }
+    let mut a: AnalysisState = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+    a.window.check_loaded().map_err(|e| e.to_string())?;
+    Ok((a, &body[bytes..]))
+}
+
+/// Writes a state: the miner, the analysis section when given, the review history when not
+/// empty (see docs/state-format.md).
+pub fn write_state(
+    w: &mut dyn Write,
+    miner: &Miner,
+    analysis: Option<&AnalysisState>,
+    history: &ReviewHistory,
+) -> Result<(), String> {
+    miner.save(&mut *w).map_err(|e| e.to_string())?;
+    if let Some(a) = analysis {
+        let json = serde_json::to_vec(a).map_err(|e| e.to_string())?;
+        w.write_all(ANALYSIS_MAGIC).map_err(|e| e.to_string())?;
+        writeln!(
+            w,
+            "version={ANALYSIS_VERSION} bytes={} fnv1a={:016x}",
+            json.len(),
+            crate::mine::state::fnv1a(&json)
+        )
+        .map_err(|e| e.to_string())?;
+        w.write_all(&json).map_err(|e| e.to_string())?;
+        w.write_all(b"\n").map_err(|e| e.to_string())?;
+    }
+    if !history.is_empty() {
+        w.write_all(HISTORY_MAGIC).map_err(|e| e.to_string())?;
+        serde_json::to_writer(&mut *w, history).map_err(|e| e.to_string())?;
+        w.write_all(b"\n").map_err(|e| e.to_string())?;
+    }
+    w.flush().map_err(|e| e.to_string())
 }
 
 /// Saves the miner and the review history to `path` (written to a temporary file beside it,
 /// then renamed, so a failed write never leaves a half-written state where a good one was).
 pub fn save_state(miner: &Miner, history: &ReviewHistory, path: &Path) -> Result<(), Error> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    save_state_with(miner, None, history, path)
+}
+
+/// [`save_state`] with an analysis section. `-` writes to stdout.
+pub fn save_state_with(
+    miner: &Miner,
+    analysis: Option<&AnalysisState>,
+    history: &ReviewHistory,
+    path: &Path,
+) -> Result<(), Error> {
     let fail = |e: &dyn std::fmt::Display| {
         Error::Usage(format!(
             "cannot write the state file {}: {e}",
             path.display()
         ))
     };
+    if path == Path::new("-") {
+        let stdout = std::io::stdout();
+        let mut w = BufWriter::new(stdout.lock());
+        return write_state(&mut w, miner, analysis, history).map_err(|e| {
+            if e.contains("Broken pipe") {
+                Error::BrokenPipe
+            } else {
+                fail(&e)
+            }
+        });
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
     {
         let mut w = BufWriter::new(tmp.as_file_mut());
-        miner.save(&mut w).map_err(|e| fail(&e))?;
-        if !history.is_empty() {
-            w.write_all(HISTORY_MAGIC).map_err(|e| fail(&e))?;
-            serde_json::to_writer(&mut w, history).map_err(|e| fail(&e))?;
-            w.write_all(b"\n").map_err(|e| fail(&e))?;
-        }
-        w.flush().map_err(|e| fail(&e))?;
+        write_state(&mut w, miner, analysis, history).map_err(|e| fail(&e))?;
     }
     tmp.persist(path).map_err(|e| fail(&e.error))?;
     Ok(())
 }
 
-/// Merges saved states (`logsift merge-state A B... -o C`): the miners, and the review
-/// histories.
+/// Mines the inputs into a state for a later merge or analysis (`logsift mine --emit-state`):
+/// the miner and the analysis section. `shard` is the piece's position in a split input
+/// (pieces merge in shard order); `name` renames the inputs (a piece of a file read from
+/// stdin keeps the file's name, so that its pieces merge into one input).
+pub fn emit_state(
+    read: &ReadConfig,
+    cfg: &MineConfig,
+    shard: u64,
+    name: Option<&str>,
+    out: &Path,
+) -> Result<Mined, Error> {
+    let mut mined = mine_with(read, cfg, None, true, shard)?;
+    if let Some(n) = name {
+        for i in &mut mined.read.inputs {
+            n.clone_into(&mut i.name);
+        }
+    }
+    let analysis = AnalysisState::of(&mined);
+    save_state_with(&mined.miner, Some(&analysis), &mined.history, out)?;
+    Ok(mined)
+}
+
+/// Merges two loaded states: the miners (relabelling each side's counts to the merged ids),
+/// the analysis sections and the review histories. Commutative; associative for the miner,
+/// the counts and the history (see docs/scale-out.md for the two approximate parts).
+pub fn merge_state_files(a: StateFile, b: StateFile) -> Result<StateFile, Error> {
+    let (miner, [map_a, map_b]) =
+        Miner::merge_mapped(&a.miner, &b.miner).map_err(|e| Error::Usage(e.to_string()))?;
+    let analysis = match (a.analysis, b.analysis) {
+        (Some(mut x), Some(mut y)) => {
+            x.remap(&map_a);
+            y.remap(&map_b);
+            Some(AnalysisState::merge(x, y)?)
+        }
+        (None, None) => None,
+        _ => {
+            return Err(Error::Usage(
+                "one state holds time-bucket counts and the other does not; merge only \
+                 states written by `logsift mine --emit-state`, or only miner states"
+                    .into(),
+            ));
+        }
+    };
+    Ok(StateFile {
+        miner,
+        history: a.history.merge(&b.history),
+        analysis,
+    })
+}
+
+/// Merges saved states (`logsift merge-state A B... -o C`): the miners, the analysis sections
+/// (when the states have them) and the review histories. `-` as output writes to stdout.
 pub fn merge_states(inputs: &[PathBuf], output: &Path) -> Result<Miner, Error> {
     let mut iter = inputs.iter();
     let first = iter
         .next()
         .ok_or_else(|| Error::Usage("merge-state needs at least one state file".into()))?;
-    let (mut acc, mut history) = load_state(first)?;
+    let mut acc = read_state(first)?;
     for p in iter {
-        let (next, h) = load_state(p)?;
-        acc = Miner::merge(&acc, &next)
+        let next = read_state(p)?;
+        acc = merge_state_files(acc, next)
             .map_err(|e| Error::Usage(format!("merging {}: {e}", p.display())))?;
-        history = history.merge(&h);
     }
-    save_state(&acc, &history, output)?;
-    Ok(acc)
+    save_state_with(&acc.miner, acc.analysis.as_ref(), &acc.history, output)?;
+    Ok(acc.miner)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -642,7 +1027,7 @@ pub struct Analysed {
 
 /// Reads, mines and analyses: the main job up to the findings.
 pub fn analyse(read: &ReadConfig, cfg: &AnalyseConfig) -> Result<Analysed, Error> {
-    let mut mined = mine_with(read, &cfg.mine, None, true)?;
+    let mined = mine_with(read, &cfg.mine, None, true, 0)?;
     if mined.read.inputs.iter().all(|i| i.access.is_none()) {
         // Nothing could be opened: the input errors say why; there is nothing to analyse.
         return Err(Error::Usage(
@@ -655,12 +1040,52 @@ pub fn analyse(read: &ReadConfig, cfg: &AnalyseConfig) -> Result<Analysed, Error
                 .unwrap_or_else(|| "no input could be read".into()),
         ));
     }
-    let spec = resolve_window(
-        &cfg.window,
-        !read.baseline.is_empty(),
-        &mined.read,
-        &read.detect,
-    )?;
+    finish_analysis(mined, !read.baseline.is_empty(), &read.detect, cfg)
+}
+
+/// Analyses a state written by `logsift mine --emit-state` (or merged from such states)
+/// without reading any log: the same findings as [`analyse`] on the lines that were mined.
+/// `detect` reads user-given times (a given `--log-format`); `cfg.mine` is not used.
+pub fn analyse_state(
+    state: StateFile,
+    detect: &DetectOptions,
+    cfg: &AnalyseConfig,
+) -> Result<Analysed, Error> {
+    let mined = mined_from_state(state, detect)?;
+    let has_baseline = mined.read.inputs.iter().any(|i| i.group == Group::Baseline);
+    finish_analysis(mined, has_baseline, detect, cfg)
+}
+
+/// What mining produced, rebuilt from a state with an analysis section (header formats
+/// detected again from the saved samples with `detect`).
+pub fn mined_from_state(state: StateFile, detect: &DetectOptions) -> Result<Mined, Error> {
+    let Some(a) = state.analysis else {
+        return Err(Error::Usage(
+            "the state holds no time-bucket counts (it was saved by --save-state or merged \
+             from such states); write one with `logsift mine FILE... --emit-state OUT`, or \
+             give the log files to continue mining"
+                .into(),
+        ));
+    };
+    let inputs: Vec<InputInfo> = a.inputs.iter().map(|i| i.to_info(detect)).collect();
+    Ok(Mined {
+        miner: state.miner,
+        counts: a.window,
+        read: ReadSummary { inputs },
+        evicted: HashMap::new(),
+        components: a.components,
+        history: state.history,
+    })
+}
+
+/// Scores what was mined, records the review in the history and saves the state when asked.
+fn finish_analysis(
+    mut mined: Mined,
+    has_baseline: bool,
+    detect: &DetectOptions,
+    cfg: &AnalyseConfig,
+) -> Result<Analysed, Error> {
+    let spec = resolve_window(&cfg.window, has_baseline, &mined.read, detect)?;
     let clusters = cluster_infos(&mined);
     let analysis = match score::analyse(&mined.counts, &clusters, &spec, &cfg.score) {
         Ok(a) => a,

@@ -80,9 +80,17 @@ enum Command {
     /// Each template is a log message with its variable parts written as `<*>`, the
     /// convention of the Loghub benchmark.
     Templates(TemplatesArgs),
-    /// Merge miner states saved from different shards into one.
+    /// Mine logs into a state file for a later merge or analysis, without analysing.
+    ///
+    /// The state holds the templates and everything the analysis needs (counts per time
+    /// bucket, value summaries, what was read), so pieces of a log mined apart (on several
+    /// machines, or as the partitions of a Spark job) merge with `merge-state` and analyse
+    /// with `logsift --load-state STATE` as if the whole log had been read at once.
+    Mine(MineCmdArgs),
+    /// Merge states saved from different shards into one.
     ///
     /// Equal templates, or one generalising the other, become one; counts and times add up.
+    /// States written by `mine --emit-state` keep their time-bucket counts through the merge.
     MergeState(MergeArgs),
     /// Serve summaries over HTTP (POST /v1/summarize), answer Slack slash commands and post
     /// scheduled reviews, as configured in a TOML file (see docs/server.md).
@@ -360,6 +368,8 @@ struct MineArgs {
 
     /// Continue from a state saved by --save-state (templates and the review history). When
     /// FILE is also the --save-state file and does not exist yet, the run starts a new one.
+    /// Without log files, a state written by `logsift mine --emit-state` (or merged from such
+    /// states) is analysed alone: no log is read (pass `-` to continue mining stdin instead).
     #[arg(long, value_name = "FILE", help_heading = "Mining")]
     load_state: Option<PathBuf>,
 
@@ -401,12 +411,45 @@ enum TemplatesFormat {
 }
 
 #[derive(Debug, Args)]
+struct MineCmdArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// Most templates kept; beyond it the least recently seen is evicted (and counted).
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    max_clusters: usize,
+
+    /// Write the state to OUT (`-`: stdout).
+    #[arg(long, value_name = "OUT")]
+    emit_state: PathBuf,
+
+    /// Position of this piece in a log split into contiguous pieces (0, 1, ...): merged
+    /// states put lower numbers first, as the lines came.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    shard: u64,
+
+    /// Name of the inputs in the state and the report (a piece read from stdin takes the
+    /// name of the file it came from, so that the pieces merge into one input).
+    #[arg(long, value_name = "NAME")]
+    input_name: Option<String>,
+
+    /// Detect the header format from the first lines of FILE instead of each input's own
+    /// first lines, so that every piece of a log reads its headers the same way.
+    #[arg(long, value_name = "FILE")]
+    format_sample: Option<PathBuf>,
+
+    /// The inputs are baseline (known-good) logs, as with `--baseline` of the main job.
+    #[arg(long)]
+    baseline: bool,
+}
+
+#[derive(Debug, Args)]
 struct MergeArgs {
     /// State files to merge (written by --save-state).
     #[arg(value_name = "STATE", required = true, num_args = 1..)]
     states: Vec<PathBuf>,
 
-    /// Where to write the merged state.
+    /// Where to write the merged state (`-`: stdout).
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
 }
@@ -486,6 +529,7 @@ fn run(cli: Cli) -> Result<CliOutcome, Error> {
     match cli.command {
         None => summarize(cli.summarize, &cli.global),
         Some(Command::Templates(t)) => templates(t, &cli.global),
+        Some(Command::Mine(m)) => mine(m),
         Some(Command::Serve(s)) => {
             crate::server::main(&s.config, s.check)?;
             Ok(CliOutcome {
@@ -593,13 +637,33 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
         ),
         None => None,
     };
+    // `--load-state STATE` without log files analyses the state alone when it holds counts
+    // (written by `logsift mine`); a miner-only state continues mining stdin as before, and
+    // a state file that does not exist yet is left to the mining step to report (or to
+    // start, for a first scheduled run).
+    let state = match &args.mine.load_state {
+        Some(p) if args.input.files.is_empty() && args.baseline.is_empty() && p.exists() => {
+            Some(app::read_state(p)?).filter(|s| s.analysis.is_some())
+        }
+        _ => None,
+    };
+    if state.is_some() && !time_window.is_unbounded() {
+        return Err(Error::Usage(
+            "--since/--until filter log lines, and a state holds no lines; give the window \
+             with --incident-start/--incident-end or --last instead"
+                .into(),
+        ));
+    }
     // The events inside --since/--until, copied aside; None when no bound is given.
     let prefiltered = if time_window.is_unbounded() {
         None
     } else {
         Some(timefilter::prefilter(&read, &time_window, now)?)
     };
-    let mut analysed = app::analyse(prefiltered.as_ref().map_or(&read, |p| &p.read), &cfg)?;
+    let mut analysed = match state {
+        Some(state) => app::analyse_state(state, &read.detect, &cfg)?,
+        None => app::analyse(prefiltered.as_ref().map_or(&read, |p| &p.read), &cfg)?,
+    };
     let mut extra_warnings = Vec::new();
     if let Some(p) = &prefiltered {
         p.restore_names(&mut analysed.mined.read);
@@ -673,6 +737,55 @@ fn summarize(args: SummarizeArgs, global: &GlobalArgs) -> Result<CliOutcome, Err
     Ok(CliOutcome { code, warnings })
 }
 
+/// `logsift mine`: mines the inputs into a state with counts.
+fn mine(args: MineCmdArgs) -> Result<CliOutcome, Error> {
+    let mut read = read_config(&args.input)?;
+    if let Some(p) = &args.format_sample {
+        let sample = std::fs::read(p).map_err(|e| {
+            Error::Usage(format!(
+                "cannot read the format sample {}: {e}; check the --format-sample path",
+                p.display()
+            ))
+        })?;
+        read.format_sample = Some(sample);
+    }
+    if args.baseline {
+        read.baseline = std::mem::take(&mut read.inputs);
+    }
+    let miner = MinerConfig::builder()
+        .max_clusters(args.max_clusters)
+        .build()
+        .map_err(|e| Error::Usage(format!("--max-clusters: {e}")))?;
+    let cfg = MineConfig {
+        miner,
+        ..MineConfig::default()
+    };
+    let mined = app::emit_state(
+        &read,
+        &cfg,
+        args.shard,
+        args.input_name.as_deref(),
+        &args.emit_state,
+    )?;
+    let mut warnings = mined.read.warnings(&read.split);
+    let stats = mined.miner.stats();
+    if stats.evicted > 0 {
+        warnings.push(format!(
+            "{} template(s) were evicted at --max-clusters {}; raise it to keep more",
+            stats.evicted,
+            mined.miner.config().max_clusters()
+        ));
+    }
+    Ok(CliOutcome {
+        code: if mined.read.errors() > 0 {
+            EXIT_INPUT
+        } else {
+            EXIT_OK
+        },
+        warnings,
+    })
+}
+
 /// What the inputs are, for a Slack message's header: the first file's name and how many
 /// more.
 fn inputs_title(read: &ReadConfig) -> String {
@@ -703,7 +816,17 @@ fn templates(args: TemplatesArgs, _global: &GlobalArgs) -> Result<CliOutcome, Er
         })?),
         None => None,
     };
-    let mined = app::mine(&read, &mine_cfg, per_line.as_mut())?;
+    // As in the main job, `--load-state` without files lists a state written by `mine`.
+    let state = match &args.mine.load_state {
+        Some(p) if args.input.files.is_empty() && per_line.is_none() && p.exists() => {
+            Some(app::read_state(p)?).filter(|s| s.analysis.is_some())
+        }
+        _ => None,
+    };
+    let mined = match state {
+        Some(s) => app::mined_from_state(s, &read.detect)?,
+        None => app::mine(&read, &mine_cfg, per_line.as_mut())?,
+    };
     if let Some(p) = &args.mine.save_state {
         app::save_state(&mined.miner, &mined.history, p)?;
     }
@@ -819,6 +942,7 @@ fn read_config(args: &InputArgs) -> Result<ReadConfig, Error> {
         baseline: Vec::new(),
         split,
         detect,
+        format_sample: None,
     })
 }
 

@@ -496,7 +496,7 @@ const MAX_COMPONENT_BYTES: usize = 128;
 /// component. Bounded: at most `COMPONENTS_PER_CLUSTER` names per cluster, and only
 /// clusters the caller observes (the miner's own cap bounds those). Observing a name already
 /// known allocates nothing.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComponentTally {
     by_cluster: HashMap<u32, Vec<(String, u64)>>,
 }
@@ -534,19 +534,44 @@ impl ComponentTally {
             let Some(list) = self.by_cluster.remove(&from) else {
                 continue;
             };
-            for (name, n) in list {
-                let target = self.by_cluster.entry(to).or_default();
-                if let Some(slot) = target.iter_mut().find(|(x, _)| *x == name) {
-                    slot.1 += n;
-                } else if target.len() < COMPONENTS_PER_CLUSTER {
-                    target.push((name, n));
-                } else if let Some(least) = target.iter_mut().min_by_key(|(_, c)| *c)
-                    && least.1 < n
-                {
-                    // Full: a name that outnumbers the least frequent one takes its place,
-                    // so the dominant component of a merged cluster is never lost.
-                    *least = (name, n);
-                }
+            self.add_list(to, list);
+        }
+    }
+
+    /// Renames every cluster id through `map` at once (ids may be permuted); tallies that land
+    /// on one id combine as in [`ComponentTally::relabel`], in id order.
+    pub fn remap(&mut self, map: impl Fn(u32) -> u32) {
+        let mut old: Vec<(u32, Vec<(String, u64)>)> =
+            std::mem::take(&mut self.by_cluster).into_iter().collect();
+        old.sort_unstable_by_key(|e| e.0);
+        for (id, list) in old {
+            self.add_list(map(id), list);
+        }
+    }
+
+    /// Adds the tallies of `later`, a tally of input that follows this one's (a later shard):
+    /// names seen first stay first, as in one pass over both inputs.
+    pub fn merge_from(&mut self, later: ComponentTally) {
+        let mut entries: Vec<(u32, Vec<(String, u64)>)> = later.by_cluster.into_iter().collect();
+        entries.sort_unstable_by_key(|e| e.0);
+        for (id, list) in entries {
+            self.add_list(id, list);
+        }
+    }
+
+    fn add_list(&mut self, to: u32, list: Vec<(String, u64)>) {
+        for (name, n) in list {
+            let target = self.by_cluster.entry(to).or_default();
+            if let Some(slot) = target.iter_mut().find(|(x, _)| *x == name) {
+                slot.1 += n;
+            } else if target.len() < COMPONENTS_PER_CLUSTER {
+                target.push((name, n));
+            } else if let Some(least) = target.iter_mut().min_by_key(|(_, c)| *c)
+                && least.1 < n
+            {
+                // Full: a name that outnumbers the least frequent one takes its place,
+                // so the dominant component of a merged cluster is never lost.
+                *least = (name, n);
             }
         }
     }

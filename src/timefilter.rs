@@ -450,6 +450,7 @@ pub fn prefilter(
             baseline,
             split: read.split.clone(),
             detect: read.detect.clone(),
+            format_sample: read.format_sample.clone(),
         },
         stats,
         resolved,

@@ -979,6 +979,117 @@ impl WindowCounts {
         }
     }
 
+    /// Renames every cluster id through `map` at once (ids may be permuted, unlike with
+    /// [`WindowCounts::relabel`], which applies its moves one after another). Series of ids
+    /// that land on the same new id add up as in a merge of shards.
+    pub fn remap(&mut self, map: impl Fn(u32) -> u32) {
+        let k = self.config.values_per_slot;
+        for g in &mut self.groups {
+            for store in [&mut g.lead, &mut g.timed] {
+                let mut old = std::mem::take(&mut store.clusters);
+                // In id order, so that colliding ids combine the same way on every run.
+                let mut ids: Vec<u32> = old.keys().copied().collect();
+                ids.sort_unstable();
+                for id in ids {
+                    let Some(c) = old.remove(&id) else { continue };
+                    let to = map(id);
+                    match store.clusters.entry(to) {
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(c);
+                        }
+                        std::collections::hash_map::Entry::Occupied(_) => {
+                            let mut single = Store::default();
+                            single.clusters.insert(to, c);
+                            absorb_store(store, &single, k, |key| key, |key| key);
+                        }
+                    }
+                }
+            }
+        }
+        self.count_entries = self.recount_count_entries();
+        self.param_entries = self.recount_param_entries();
+    }
+
+    /// Checks a state read from a file before it is used: the settings validate, both
+    /// bucket widths exist on the ladder, and the entry counters match the series (they are
+    /// recomputed). A damaged or hand-made state gives an error, never a panic later.
+    pub fn check_loaded(&mut self) -> Result<(), WindowError> {
+        self.config.validate()?;
+        let base = self.config.base_bucket_ms;
+        if ladder_width(base, self.count_step).is_none()
+            || ladder_width(base, self.param_step).is_none()
+        {
+            return Err(WindowError::Config(
+                "bucket step past the top of the ladder; the state is damaged".into(),
+            ));
+        }
+        let (cw, pw) = (self.count_width_ms(), self.param_width_ms());
+        // Bucket keys times their width must be a time the analysis can compute with.
+        let fits = |series: &Series, width: i64| {
+            series
+                .iter()
+                .all(|(key, _)| key.checked_mul(width).is_some())
+        };
+        for g in &self.groups {
+            for store in [&g.lead, &g.timed] {
+                for c in store.clusters.values() {
+                    let keys_fit = fits(&c.counts, cw)
+                        && c.slots.iter().all(|s| {
+                            fits(&s.totals, pw) && s.tracked.iter().all(|t| fits(&t.series, pw))
+                        });
+                    if !keys_fit {
+                        return Err(WindowError::Config(
+                            "a bucket lies outside the representable time range; the state \
+                             is damaged"
+                                .into(),
+                        ));
+                    }
+                    if c.slots.len() > self.config.max_slots
+                        || c.slots
+                            .iter()
+                            .any(|s| s.tracked.len() > self.config.values_per_slot)
+                    {
+                        return Err(WindowError::Config(
+                            "a cluster tracks more slots or values than its settings allow; \
+                             the state is damaged"
+                                .into(),
+                        ));
+                    }
+                }
+            }
+        }
+        for g in &mut self.groups {
+            for store in [&mut g.lead, &mut g.timed] {
+                for c in store.clusters.values_mut() {
+                    for s in &mut c.slots {
+                        for t in &mut s.tracked {
+                            // Lookups compare the hash first: recompute it rather than trust it.
+                            t.hash = value_hash(&t.value);
+                        }
+                    }
+                }
+            }
+        }
+        self.count_entries = self.recount_count_entries();
+        self.param_entries = self.recount_param_entries();
+        Ok(())
+    }
+
+    /// Ordinal of the first shard merged into this state (see [`WindowCounts::new_shard`]).
+    pub fn shard(&self) -> u64 {
+        self.shard
+    }
+
+    /// Whether `self` comes before `other` when the two are merged: the order [`merge`] uses,
+    /// for data merged alongside the counts.
+    pub fn precedes(&self, other: &WindowCounts) -> bool {
+        (self.shard, self.events()) <= (other.shard, other.events())
+    }
+
+    fn events(&self) -> u64 {
+        self.groups[0].events + self.groups[1].events
+    }
+
     /// The total count per cluster of `group` (timed plus leading events).
     pub fn cluster_totals(&self, group: Group) -> BTreeMap<u32, u64> {
         let g = self.group(group);
@@ -1065,8 +1176,7 @@ pub fn merge(a: WindowCounts, b: WindowCounts) -> Result<WindowCounts, WindowErr
     if a.config != b.config {
         return Err(WindowError::ConfigMismatch);
     }
-    let a_first = (a.shard, a.groups[0].events + a.groups[1].events)
-        <= (b.shard, b.groups[0].events + b.groups[1].events);
+    let a_first = a.precedes(&b);
     let (mut early, mut late) = if a_first { (a, b) } else { (b, a) };
     let count_step = early.count_step.max(late.count_step);
     let param_step = early.param_step.max(late.param_step);

@@ -20,6 +20,10 @@ pub const FORMAT_VERSION: u32 = 1;
 /// Largest body accepted on load (1 GiB): a state of `max_clusters` clusters stays far below.
 const MAX_BODY: u64 = 1 << 30;
 
+/// Where the clusters of one merge input went: input id to id in the merged miner (`None`:
+/// evicted by the merge).
+pub type IdMap = std::collections::HashMap<u64, Option<u64>>;
+
 /// Why a state could not be saved, loaded or merged.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -125,7 +129,7 @@ fn dec(s: &str) -> Result<Vec<u8>, StateError> {
 }
 
 /// FNV-1a, 64 bit: a cheap checksum that catches truncation and bit rot.
-fn fnv1a(b: &[u8]) -> u64 {
+pub(crate) fn fnv1a(b: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &c in b {
         h ^= u64::from(c);
@@ -225,31 +229,51 @@ impl Miner {
     /// result does not depend on the argument order, and cluster ids are assigned afresh in
     /// template order (ids of the inputs do not carry over).
     pub fn merge(a: &Miner, b: &Miner) -> Result<Miner, StateError> {
+        Miner::merge_mapped(a, b).map(|(m, _)| m)
+    }
+
+    /// [`Miner::merge`], also telling where each input cluster went: for `a` and for `b`,
+    /// every live cluster id (and every id merged into it) mapped to its id in the result,
+    /// or to `None` when the result evicted it at `max_clusters`. Data keyed by the inputs'
+    /// ids (time-bucket counts, component tallies) is relabelled with these maps.
+    pub fn merge_mapped(a: &Miner, b: &Miner) -> Result<(Miner, [IdMap; 2]), StateError> {
         if a.cfg != b.cfg {
             return Err(StateError::ConfigMismatch(config_difference(
                 &a.cfg, &b.cfg,
             )));
         }
-        let mut all: Vec<Cluster> = a
+        let mut all: Vec<(Cluster, usize)> = a
             .clusters
             .iter()
-            .chain(&b.clusters)
             .flatten()
-            .cloned()
+            .map(|c| (c.clone(), 0))
+            .chain(b.clusters.iter().flatten().map(|c| (c.clone(), 1)))
             .collect();
-        all.sort_by_cached_key(canonical);
+        all.sort_by_cached_key(|(c, _)| canonical(c));
         let mut m = Miner::new(a.cfg.clone());
         m.stats.lines = a.stats.lines + b.stats.lines;
         m.stats.evicted = a.stats.evicted + b.stats.evicted;
         m.stats.merged = a.stats.merged + b.stats.merged;
         m.stats.truncated_lines = a.stats.truncated_lines + b.stats.truncated_lines;
-        for mut c in all {
-            c.id = m.next_id;
+        // (side, input id, provisional id in `m`) for every id that may key outside data.
+        let mut provisional: Vec<(usize, u64, u64)> = Vec::with_capacity(all.len());
+        for (mut c, side) in all {
+            let temp = m.next_id;
+            for old in std::iter::once(c.id).chain(c.merged.iter().copied()) {
+                provisional.push((side, old, temp));
+            }
+            c.id = temp;
             m.next_id += 1;
             c.merged.clear();
             let s = m.insert_indexed(c);
             m.enforce_unique(s);
         }
+        // Arena slots stay put through renumbering and eviction (nothing is inserted after
+        // this point), so the slot of each provisional id finds its final id afterwards.
+        let slots: Vec<(usize, u64, Option<u32>)> = provisional
+            .into_iter()
+            .map(|(side, old, temp)| (side, old, m.slot_of(temp)))
+            .collect();
         m.renumber();
         let max = m.cfg.max_clusters;
         while m.len() > max {
@@ -259,7 +283,12 @@ impl Miner {
         for c in m.clusters.iter_mut().flatten() {
             c.merged.clear();
         }
-        Ok(m)
+        let mut maps = [IdMap::new(), IdMap::new()];
+        for (side, old, slot) in slots {
+            let new = slot.and_then(|s| m.clusters.get(s as usize)?.as_ref().map(|c| c.id));
+            maps[side].insert(old, new);
+        }
+        Ok((m, maps))
     }
 
     /// Insert a finished cluster into the arena and every index.

@@ -49,6 +49,7 @@ pub fn analyse(rel: &str) -> Analysed {
         detect: DetectOptions::builder()
             .build()
             .expect("valid detect options"),
+        format_sample: None,
     };
     let cfg = AnalyseConfig {
         mine: MineConfig {
