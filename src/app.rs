@@ -254,7 +254,7 @@ where
 
 /// Detects an input's header format from the event heads in its first bytes (or in the
 /// configured sample); returns the format and the heads it was detected from.
-fn detect_format(input: &mut Input, cfg: &ReadConfig) -> (HeaderFormat, Vec<Vec<u8>>) {
+pub(crate) fn detect_format(input: &mut Input, cfg: &ReadConfig) -> (HeaderFormat, Vec<Vec<u8>>) {
     let peek = match &cfg.format_sample {
         Some(s) => s.as_slice(),
         None => input.peek(),

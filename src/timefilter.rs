@@ -26,8 +26,8 @@ use std::ops::ControlFlow;
 
 use crate::app::{ReadConfig, ReadSummary};
 use crate::error::Error;
-use crate::input::{Input, InputSpec, PEEK_BYTES, split_all};
-use crate::record::{self, DetectOptions, HeaderFormat, Timestamp};
+use crate::input::{Input, InputSpec};
+use crate::record::{DetectOptions, HeaderFormat, Timestamp};
 
 /// Milliseconds in a UTC day.
 const MS_PER_DAY: i64 = 86_400_000;
@@ -459,30 +459,9 @@ pub fn prefilter(
     })
 }
 
-/// Detects an input's header format from the event heads in its first bytes, the same way
-/// the analysis does for each input.
+/// Detects an input's header format the same way the analysis does for each input.
 fn detect_format(input: &mut Input, cfg: &ReadConfig) -> HeaderFormat {
-    let peek = input.peek();
-    let whole = match memchr::memrchr(b'\n', peek) {
-        Some(i) if peek.len() >= PEEK_BYTES => &peek[..=i],
-        _ => peek,
-    };
-    let base = whole.as_ptr() as usize;
-    let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(record::SAMPLE_LINES);
-    split_all(whole, 0, &cfg.split, |ev| {
-        let start = (ev.head.as_ptr() as usize).wrapping_sub(base);
-        ranges.push((start, start.saturating_add(ev.head.len())));
-        if ranges.len() < record::SAMPLE_LINES {
-            ControlFlow::Continue(())
-        } else {
-            ControlFlow::Break(())
-        }
-    });
-    let heads: Vec<&[u8]> = ranges
-        .iter()
-        .filter_map(|&(a, b)| whole.get(a..b))
-        .collect();
-    record::detect(&heads, &cfg.detect)
+    crate::app::detect_format(input, cfg).0
 }
 
 #[cfg(test)]
@@ -584,7 +563,7 @@ mod tests {
             b"Dec 10 07:55:46 LabSZ sshd[24200]: reverse mapping checking",
             b"Dec 10 07:56:46 LabSZ sshd[24201]: reverse mapping checking",
         ];
-        let format = record::detect(&lines, &detect);
+        let format = crate::record::detect(&lines, &detect);
         let w = TimeWindow::parse(Some("Dec 10 07:56:00"), None).unwrap_or_default();
         let f = w
             .resolve(Some(&format), &detect, Timestamp::now())
