@@ -24,6 +24,8 @@ use crate::score::{self, Analysis, ClusterInfo, ScoreConfig, TimeRef, WindowSpec
 use crate::window::{Group, WindowConfig, WindowCounts};
 use serde::{Deserialize, Serialize};
 
+mod engine;
+
 /// How to read the inputs of a run.
 #[derive(Debug, Clone)]
 pub struct ReadConfig {
@@ -110,6 +112,22 @@ impl InputInfo {
         }
         if let Some(l) = rec.level {
             self.levels[level_index(l)] += 1;
+        }
+    }
+
+    /// Adds the record notes (times, levels) of a later part of the same input.
+    fn absorb_notes(&mut self, later: &InputInfo) {
+        self.events_with_time = self.events_with_time.saturating_add(later.events_with_time);
+        self.first_ts = match (self.first_ts, later.first_ts) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_ts = match (self.last_ts, later.last_ts) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        for (a, b) in self.levels.iter_mut().zip(later.levels) {
+            *a = a.saturating_add(b);
         }
     }
 
@@ -302,7 +320,7 @@ pub struct Outcome {
 // Mining
 
 /// How to mine: the miner and the time-bucket accumulator, and a state to start from.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MineConfig {
     /// Template miner settings.
     pub miner: MinerConfig,
@@ -310,6 +328,20 @@ pub struct MineConfig {
     pub window: WindowConfig,
     /// A saved miner state to continue from (`--load-state`).
     pub load_state: Option<PathBuf>,
+    /// Threads that read, parse and mask while one mines (1: all in the calling thread).
+    /// Every thread count gives the same result: the miner sees the lines in the same order.
+    pub threads: usize,
+}
+
+impl Default for MineConfig {
+    fn default() -> Self {
+        MineConfig {
+            miner: MinerConfig::default(),
+            window: WindowConfig::default(),
+            load_state: None,
+            threads: 1,
+        }
+    }
 }
 
 /// Cluster id under which the counts of evicted clusters are kept, so totals still add up.
@@ -438,26 +470,76 @@ pub fn mine(
 fn mine_with(
     read: &ReadConfig,
     cfg: &MineConfig,
-    mut per_line: Option<&mut PerLine>,
+    per_line: Option<&mut PerLine>,
     windows: bool,
     shard: u64,
 ) -> Result<Mined, Error> {
-    let (mut miner, history) = match &cfg.load_state {
+    let (miner, history) = match &cfg.load_state {
         Some(path) => load_state(path)?,
         None => (Miner::new(cfg.miner.clone()), ReviewHistory::new()),
     };
-    let mut components = ComponentTally::new();
-    let mut counts = WindowCounts::new_shard(cfg.window, shard)
+    let counts = WindowCounts::new_shard(cfg.window, shard)
         .map_err(|e| Error::Usage(format!("time buckets: {e}")))?;
-    let keep_evicted = per_line.is_some();
-    let mut evicted: HashMap<u64, String> = HashMap::new();
-    let mut seen_evictions = miner.stats().evicted;
-    let mut spill_error: Option<std::io::Error> = None;
-    let empty: &[u8] = &[];
-    let summary = read_records(read, |group, ev, rec| {
-        let obs = miner.observe(&rec.message, rec.ts);
+    let mut sink = Sink::new(miner, counts, windows, per_line);
+    let summary = if cfg.threads > 1 {
+        engine::run(read, &mut sink, cfg.threads)
+    } else {
+        read_records(read, |group, ev, rec| {
+            sink.event(group, ev.lines, rec, None);
+        })
+    };
+    sink.finish(summary, history)
+}
+
+/// Where mined events go: the miner, the time-bucket counts, the component tally and the
+/// per-line spill, kept consistent as clusters merge and are evicted.
+struct Sink<'p> {
+    miner: Miner,
+    counts: WindowCounts,
+    components: ComponentTally,
+    windows: bool,
+    per_line: Option<&'p mut PerLine>,
+    evicted: HashMap<u64, String>,
+    seen_evictions: u64,
+    spill_error: Option<std::io::Error>,
+}
+
+impl<'p> Sink<'p> {
+    fn new(
+        miner: Miner,
+        counts: WindowCounts,
+        windows: bool,
+        per_line: Option<&'p mut PerLine>,
+    ) -> Sink<'p> {
+        let seen_evictions = miner.stats().evicted;
+        Sink {
+            miner,
+            counts,
+            components: ComponentTally::new(),
+            windows,
+            per_line,
+            evicted: HashMap::new(),
+            seen_evictions,
+            spill_error: None,
+        }
+    }
+
+    /// Mines one event (its parsed header `rec`) of `lines` physical lines; `masked` is its
+    /// message already masked with the miner's masker, when another thread did that.
+    fn event(
+        &mut self,
+        group: Group,
+        lines: u32,
+        rec: &Record<'_>,
+        masked: Option<&crate::mask::MaskedLine>,
+    ) {
+        let obs = match masked {
+            Some(ml) => self.miner.observe_masked(&rec.message, ml, rec.ts),
+            None => self.miner.observe(&rec.message, rec.ts),
+        };
         let cluster = obs.cluster;
-        if windows {
+        if self.windows {
+            let empty: &[u8] = &[];
             let mut params = [(0u16, empty); MAX_EVENT_PARAMS];
             let mut n = 0;
             for (slot, value) in obs.params() {
@@ -467,60 +549,66 @@ fn mine_with(
                 params[n] = (u16::try_from(slot).unwrap_or(u16::MAX), value);
                 n += 1;
             }
-            counts.observe(group, rec.ts, window_id(cluster), rec.level, &params[..n]);
+            self.counts
+                .observe(group, rec.ts, window_id(cluster), rec.level, &params[..n]);
+            if let Some(c) = rec.component {
+                self.components.observe(window_id(cluster), c);
+            }
         }
-        if windows && let Some(c) = rec.component {
-            components.observe(window_id(cluster), c);
-        }
-        if let Some(p) = per_line.as_deref_mut()
-            && spill_error.is_none()
-            && let Err(e) = p.push(cluster, ev.lines)
+        if let Some(p) = self.per_line.as_deref_mut()
+            && self.spill_error.is_none()
+            && let Err(e) = p.push(cluster, lines)
         {
-            spill_error = Some(e);
+            self.spill_error = Some(e);
         }
-        let ev_count = miner.stats().evicted;
-        if ev_count != seen_evictions {
-            seen_evictions = ev_count;
-            let gone = miner.take_evicted();
+        let ev_count = self.miner.stats().evicted;
+        if ev_count != self.seen_evictions {
+            self.seen_evictions = ev_count;
+            let keep_evicted = self.per_line.is_some();
+            let gone = self.miner.take_evicted();
             let mut moves = Vec::with_capacity(gone.len() * 2);
             for g in gone {
                 for id in std::iter::once(g.id).chain(g.merged.iter().copied()) {
                     moves.push((window_id(id), EVICTED_CLUSTER));
                     if keep_evicted {
-                        evicted.insert(id.0, g.template.clone());
+                        self.evicted.insert(id.0, g.template.clone());
                     }
                 }
             }
-            counts.relabel(&moves);
-            components.relabel(&moves);
+            self.counts.relabel(&moves);
+            self.components.relabel(&moves);
         }
-    });
-    if let Some(e) = spill_error {
-        return Err(Error::Output(e));
     }
-    // Clusters merged into others: their counts belong to the surviving cluster.
-    let moves: Vec<(u32, u32)> = counts
-        .cluster_ids()
-        .into_iter()
-        .filter(|&id| id != EVICTED_CLUSTER)
-        .filter_map(|id| {
-            let to = match miner.resolve(ClusterId(u64::from(id))) {
-                Some(r) => window_id(r),
-                None => EVICTED_CLUSTER,
-            };
-            (to != id).then_some((id, to))
+
+    fn finish(mut self, summary: ReadSummary, history: ReviewHistory) -> Result<Mined, Error> {
+        if let Some(e) = self.spill_error {
+            return Err(Error::Output(e));
+        }
+        // Clusters merged into others: their counts belong to the surviving cluster.
+        let moves: Vec<(u32, u32)> = self
+            .counts
+            .cluster_ids()
+            .into_iter()
+            .filter(|&id| id != EVICTED_CLUSTER)
+            .filter_map(|id| {
+                let to = match self.miner.resolve(ClusterId(u64::from(id))) {
+                    Some(r) => window_id(r),
+                    None => EVICTED_CLUSTER,
+                };
+                (to != id).then_some((id, to))
+            })
+            .collect();
+        self.counts.relabel(&moves);
+        self.components.relabel(&moves);
+        Ok(Mined {
+            miner: self.miner,
+            counts: self.counts,
+            read: summary,
+            evicted: self.evicted,
+            components: self.components,
+            history,
         })
-        .collect();
-    counts.relabel(&moves);
-    components.relabel(&moves);
-    Ok(Mined {
-        miner,
-        counts,
-        read: summary,
-        evicted,
-        components,
-        history,
-    })
+    }
 }
 
 /// Marks the review-history section that follows the miner in a state file.

@@ -376,6 +376,11 @@ struct MineArgs {
     /// Save the miner state after reading (a versioned file, see docs/state-format.md).
     #[arg(long, value_name = "FILE", help_heading = "Mining")]
     save_state: Option<PathBuf>,
+
+    /// Threads that parse and mask lines (0: one per CPU core) while one thread mines them in
+    /// input order, so every thread count gives the same result.
+    #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Mining")]
+    threads: usize,
 }
 
 #[derive(Debug, Args)]
@@ -418,6 +423,11 @@ struct MineCmdArgs {
     /// Most templates kept; beyond it the least recently seen is evicted (and counted).
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     max_clusters: usize,
+
+    /// Threads that parse and mask lines (0: one per CPU core) while one thread mines them in
+    /// input order; every thread count gives the same state.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    threads: usize,
 
     /// Write the state to OUT (`-`: stdout).
     #[arg(long, value_name = "OUT")]
@@ -758,6 +768,7 @@ fn mine(args: MineCmdArgs) -> Result<CliOutcome, Error> {
         .map_err(|e| Error::Usage(format!("--max-clusters: {e}")))?;
     let cfg = MineConfig {
         miner,
+        threads: thread_count(args.threads),
         ..MineConfig::default()
     };
     let mined = app::emit_state(
@@ -964,8 +975,17 @@ fn mine_config(args: &MineArgs) -> Result<MineConfig, Error> {
         } else {
             args.load_state.clone()
         },
+        threads: thread_count(args.threads),
         ..MineConfig::default()
     })
+}
+
+/// `--threads N`, with 0 meaning one per CPU core.
+fn thread_count(n: usize) -> usize {
+    if n > 0 {
+        return n;
+    }
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 #[cfg(test)]

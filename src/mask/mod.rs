@@ -211,6 +211,77 @@ impl MaskedLine {
     }
 }
 
+/// Many masked lines stored back to back, for masking on one thread and mining on another:
+/// [`MaskedBatch::push`] keeps a copy of a [`MaskedLine`], [`MaskedBatch::load`] restores it
+/// into a reusable one exactly as it was masked.
+#[derive(Debug, Default)]
+pub struct MaskedBatch {
+    tokens: Vec<Token>,
+    masked: Vec<u8>,
+    /// Per line: end of its tokens, end of its masked bytes, whether it was truncated.
+    lines: Vec<(u32, u32, bool)>,
+}
+
+impl MaskedBatch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of lines stored.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether no line is stored.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Bytes held (for memory budgets).
+    pub fn heap_bytes(&self) -> usize {
+        self.tokens.capacity() * std::mem::size_of::<Token>()
+            + self.masked.capacity()
+            + self.lines.capacity() * std::mem::size_of::<(u32, u32, bool)>()
+    }
+
+    /// Stores a copy of `ml` as the next line. A batch holds at most 4 GiB of masked bytes and
+    /// 2^32 tokens; callers keep batches far smaller.
+    pub fn push(&mut self, ml: &MaskedLine) {
+        self.tokens.extend_from_slice(&ml.tokens);
+        self.masked.extend_from_slice(&ml.masked);
+        self.lines.push((
+            u32::try_from(self.tokens.len()).unwrap_or(u32::MAX),
+            u32::try_from(self.masked.len()).unwrap_or(u32::MAX),
+            ml.truncated,
+        ));
+    }
+
+    /// Restores line `i` into `out`; `false` (and `out` emptied) when there is no such line.
+    pub fn load(&self, i: usize, out: &mut MaskedLine) -> bool {
+        out.tokens.clear();
+        out.masked.clear();
+        out.truncated = false;
+        let Some(&(t_end, m_end, truncated)) = self.lines.get(i) else {
+            return false;
+        };
+        let (t_start, m_start) = match i.checked_sub(1).and_then(|p| self.lines.get(p)) {
+            Some(&(t, m, _)) => (t as usize, m as usize),
+            None => (0, 0),
+        };
+        let (Some(tokens), Some(masked)) = (
+            self.tokens.get(t_start..t_end as usize),
+            self.masked.get(m_start..m_end as usize),
+        ) else {
+            return false;
+        };
+        out.tokens.extend_from_slice(tokens);
+        out.masked.extend_from_slice(masked);
+        out.truncated = truncated;
+        true
+    }
+}
+
 /// Splits lines into tokens and masks obvious variables. Cheap to create and `Copy`.
 #[derive(Debug, Clone, Copy)]
 pub struct Masker {

@@ -540,24 +540,7 @@ impl Miner {
     pub fn observe<'a>(&'a mut self, msg: &'a [u8], ts: Option<Timestamp>) -> Observation<'a> {
         let mut buf = std::mem::take(&mut self.buf);
         self.masker.mask(msg, &mut buf);
-        self.stats.lines += 1;
-        if buf.truncated() {
-            self.stats.truncated_lines += 1;
-        }
-        let skel = buf.skeleton_hash();
-        let (slot, outcome) = match self.cache_hit_skel(&buf, skel) {
-            Some(s) => (s, Outcome::Matched),
-            None => {
-                self.stats.searches += 1;
-                let r = self.place(&buf);
-                if self.cache.len() >= self.cfg.cache_entries {
-                    self.cache.clear();
-                }
-                self.cache.insert(skel, (r.0, self.slot(r.0).id));
-                r
-            }
-        };
-        self.record(slot, &buf, skel, msg, ts);
+        let (slot, outcome) = self.observe_buf(&buf, msg, ts);
         self.buf = buf;
         Observation {
             cluster: ClusterId(self.slot(slot).id),
@@ -565,6 +548,55 @@ impl Miner {
             params: &self.params,
             line: msg,
         }
+    }
+
+    /// [`Miner::observe`] of a message that was already masked with this miner's
+    /// [`Miner::masker`] (on another thread, say): the same result as `observe(msg, ts)`.
+    pub fn observe_masked<'a>(
+        &'a mut self,
+        msg: &'a [u8],
+        ml: &MaskedLine,
+        ts: Option<Timestamp>,
+    ) -> Observation<'a> {
+        let (slot, outcome) = self.observe_buf(ml, msg, ts);
+        Observation {
+            cluster: ClusterId(self.slot(slot).id),
+            outcome,
+            params: &self.params,
+            line: msg,
+        }
+    }
+
+    /// The masker lines are masked with before [`Miner::observe_masked`].
+    pub fn masker(&self) -> Masker {
+        self.masker
+    }
+
+    fn observe_buf(
+        &mut self,
+        buf: &MaskedLine,
+        msg: &[u8],
+        ts: Option<Timestamp>,
+    ) -> (u32, Outcome) {
+        self.stats.lines += 1;
+        if buf.truncated() {
+            self.stats.truncated_lines += 1;
+        }
+        let skel = buf.skeleton_hash();
+        let (slot, outcome) = match self.cache_hit_skel(buf, skel) {
+            Some(s) => (s, Outcome::Matched),
+            None => {
+                self.stats.searches += 1;
+                let r = self.place(buf);
+                if self.cache.len() >= self.cfg.cache_entries {
+                    self.cache.clear();
+                }
+                self.cache.insert(skel, (r.0, self.slot(r.0).id));
+                r
+            }
+        };
+        self.record(slot, buf, skel, msg, ts);
+        (slot, outcome)
     }
 
     /// Steps 2-5 of the module documentation.

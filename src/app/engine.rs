@@ -1,0 +1,307 @@
+//! Mining with several threads, with the same result as one.
+//!
+//! Owns the pipeline behind `--threads N` (N > 1): one reader goes through the inputs in order
+//! (each opened, its header format detected, its bytes split into events) and packs the event
+//! heads into batches of about [`BATCH_BYTES`]; N workers parse the headers and mask the
+//! messages of whole batches, in any order; one miner takes the prepared batches back in
+//! order and mines every event exactly as the single-threaded loop does. Parsing and masking
+//! are pure functions of a line, and the miner sees the same lines in the same order, so the
+//! templates, counts, reports and per-line output do not depend on the thread count.
+//!
+//! Memory stays bounded whatever the input: at most [`in_flight`] batches exist between the
+//! reader and the miner, however slow one of them is. This module does not parse flags or
+//! render anything; what happens to a mined event is [`Sink::event`](super::Sink)'s business.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use super::{InputInfo, ReadConfig, ReadSummary, Sink, detect_format};
+use crate::input::Input;
+use crate::mask::{MaskedBatch, MaskedLine, Masker};
+use crate::record::{HeaderFormat, Level, Record, Timestamp};
+use crate::window::Group;
+
+/// Event-head bytes per batch: thousands of lines, so that handing a batch between threads
+/// costs little next to the work on it, and small enough that the batches in flight (heads,
+/// messages and masked tokens, about eight times the heads) stay a few tens of MB.
+pub const BATCH_BYTES: usize = 512 * 1024;
+
+/// Batches allowed between the reader and the miner: each worker's, one queued per worker,
+/// and the one being mined. Bounds memory when one batch is slow and later ones finish first.
+fn in_flight(threads: usize) -> usize {
+    threads.saturating_mul(2).saturating_add(1)
+}
+
+/// One input's place in a batch.
+struct BatchInput {
+    /// Index of the input in the run (baseline inputs first).
+    run: usize,
+    group: Group,
+    format: Arc<HeaderFormat>,
+}
+
+/// Consecutive events as read: their heads copied back to back.
+struct Batch {
+    index: u64,
+    data: Vec<u8>,
+    /// `(end of the head in data, physical lines, index into inputs)`; a head starts where
+    /// the previous one ended.
+    events: Vec<(usize, u32, u32)>,
+    inputs: Vec<BatchInput>,
+}
+
+impl Batch {
+    fn new(index: u64) -> Batch {
+        Batch {
+            index,
+            data: Vec::with_capacity(BATCH_BYTES + 4096),
+            events: Vec::new(),
+            inputs: Vec::new(),
+        }
+    }
+}
+
+/// One event after header parsing.
+struct Parsed {
+    lines: u32,
+    slot: u32,
+    ts: Option<Timestamp>,
+    level: Option<Level>,
+    /// End of the message in `Prepared::text`; the component (if any) follows it.
+    msg_end: usize,
+    /// End of the component in `Prepared::text`, when the header named one.
+    comp_end: Option<usize>,
+}
+
+/// A batch with its headers parsed and its messages masked, ready to mine.
+struct Prepared {
+    index: u64,
+    inputs: Vec<(usize, Group)>,
+    events: Vec<Parsed>,
+    /// Messages and components back to back.
+    text: Vec<u8>,
+    masked: MaskedBatch,
+}
+
+/// Reads every input and mines it: `threads` workers parse and mask, this call's scope runs
+/// the miner on `sink` in input order. Returns what was read.
+pub(super) fn run(read: &ReadConfig, sink: &mut Sink<'_>, threads: usize) -> ReadSummary {
+    let threads = threads.max(1);
+    let masker = sink.miner.masker();
+    let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(threads);
+    let batch_rx = Mutex::new(batch_rx);
+    let (ready_tx, ready_rx) = mpsc::channel::<Prepared>();
+    let (ticket_tx, ticket_rx) = mpsc::sync_channel::<()>(in_flight(threads));
+    for _ in 0..in_flight(threads) {
+        let _ = ticket_tx.send(());
+    }
+    let (mut summary, notes) = std::thread::scope(|s| {
+        for _ in 0..threads {
+            let ready_tx = ready_tx.clone();
+            let batch_rx = &batch_rx;
+            s.spawn(move || {
+                loop {
+                    let next = match batch_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(batch) = next else { return };
+                    if ready_tx.send(prepare(batch, masker)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(ready_tx);
+        let miner = s.spawn(move || mine_in_order(ready_rx, sink, &ticket_tx));
+        let summary = read_batches(read, |batch| {
+            if ticket_rx.recv().is_err() || batch_tx.send(batch).is_err() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        drop(batch_tx);
+        let notes = miner.join().unwrap_or_default();
+        (summary, notes)
+    });
+    for (run, n) in &notes {
+        if let Some(info) = summary.inputs.get_mut(*run) {
+            info.absorb_notes(n);
+        }
+    }
+    summary
+}
+
+/// Mines prepared batches in batch order as they arrive; returns the record notes (times,
+/// levels) per input.
+fn mine_in_order(
+    ready: mpsc::Receiver<Prepared>,
+    sink: &mut Sink<'_>,
+    tickets: &mpsc::SyncSender<()>,
+) -> BTreeMap<usize, InputInfo> {
+    let mut pending: BTreeMap<u64, Prepared> = BTreeMap::new();
+    let mut next = 0u64;
+    let mut notes: BTreeMap<usize, InputInfo> = BTreeMap::new();
+    let mut ml = MaskedLine::new();
+    for p in ready {
+        pending.insert(p.index, p);
+        while let Some(p) = pending.remove(&next) {
+            next += 1;
+            let mut start = 0usize;
+            for (i, ev) in p.events.iter().enumerate() {
+                let msg = p.text.get(start..ev.msg_end).unwrap_or_default();
+                let component = ev.comp_end.and_then(|end| p.text.get(ev.msg_end..end));
+                start = ev.comp_end.unwrap_or(ev.msg_end);
+                let Some(&(run, group)) = p.inputs.get(ev.slot as usize) else {
+                    continue;
+                };
+                let rec = Record {
+                    ts: ev.ts,
+                    level: ev.level,
+                    component,
+                    message: Cow::Borrowed(msg),
+                };
+                notes
+                    .entry(run)
+                    .or_insert_with(|| InputInfo::new(String::new(), group))
+                    .note(&rec);
+                let masked = p.masked.load(i, &mut ml).then_some(&ml);
+                sink.event(group, ev.lines, &rec, masked);
+            }
+            let _ = tickets.send(());
+        }
+    }
+    notes
+}
+
+/// Parses the headers and masks the messages of one batch.
+fn prepare(batch: Batch, masker: Masker) -> Prepared {
+    let mut p = Prepared {
+        index: batch.index,
+        inputs: batch.inputs.iter().map(|i| (i.run, i.group)).collect(),
+        events: Vec::with_capacity(batch.events.len()),
+        text: Vec::with_capacity(batch.data.len()),
+        masked: MaskedBatch::new(),
+    };
+    let mut ml = MaskedLine::new();
+    let mut start = 0usize;
+    for &(end, lines, slot) in &batch.events {
+        let head = batch.data.get(start..end).unwrap_or_default();
+        start = end;
+        let rec = match batch.inputs.get(slot as usize) {
+            Some(input) => input.format.parse(head),
+            None => Record::plain(head),
+        };
+        masker.mask(&rec.message, &mut ml);
+        p.masked.push(&ml);
+        p.text.extend_from_slice(&rec.message);
+        let msg_end = p.text.len();
+        let comp_end = rec.component.map(|c| {
+            p.text.extend_from_slice(c);
+            p.text.len()
+        });
+        p.events.push(Parsed {
+            lines,
+            slot,
+            ts: rec.ts,
+            level: rec.level,
+            msg_end,
+            comp_end,
+        });
+    }
+    p
+}
+
+/// Reads every input in order (baseline inputs first) and hands out its events in batches.
+///
+/// Each input gets its own header format, detected from its first lines (or the given
+/// `--log-format`), as in [`read_records`](super::read_records). An input that cannot be
+/// opened or fails part way is recorded in the summary with its error; the other inputs are
+/// still read. `dispatch` stops the reading by returning `Break`.
+fn read_batches<F>(cfg: &ReadConfig, mut dispatch: F) -> ReadSummary
+where
+    F: FnMut(Batch) -> ControlFlow<()>,
+{
+    let mut summary = ReadSummary::default();
+    let all = cfg
+        .baseline
+        .iter()
+        .map(|s| (Group::Baseline, s))
+        .chain(cfg.inputs.iter().map(|s| (Group::Target, s)));
+    let mut batch = Batch::new(0);
+    let mut stopped = false;
+    for (idx, (group, spec)) in all.enumerate() {
+        if stopped {
+            break;
+        }
+        let source = u32::try_from(idx).unwrap_or(u32::MAX);
+        let mut info = InputInfo::new(spec.display_name(), group);
+        let mut input = match Input::open(spec) {
+            Ok(i) => i,
+            Err(e) => {
+                info.error = Some(e.to_string());
+                summary.inputs.push(info);
+                continue;
+            }
+        };
+        info.access = Some(input.access());
+        info.compression = Some(input.compression());
+        let (format, sample) = detect_format(&mut input, cfg);
+        let format = Arc::new(format);
+        info.sample = sample;
+        let run = summary.inputs.len();
+        let mut slot: Option<u32> = None;
+        let mut unreported = 0u64;
+        let result = input.for_each_event(source, &cfg.split, |ev| {
+            let s = match slot {
+                Some(s) => s,
+                None => {
+                    batch.inputs.push(BatchInput {
+                        run,
+                        group,
+                        format: Arc::clone(&format),
+                    });
+                    let s = u32::try_from(batch.inputs.len() - 1).unwrap_or(u32::MAX);
+                    slot = Some(s);
+                    s
+                }
+            };
+            batch.data.extend_from_slice(ev.head);
+            batch.events.push((batch.data.len(), ev.lines, s));
+            // Kept up to date here so that an input that fails part way still reports the
+            // lines it delivered; a complete read replaces these with the splitter's stats.
+            info.stats.events += 1;
+            info.stats.lines += u64::from(ev.lines);
+            unreported += u64::from(ev.lines);
+            if unreported >= crate::progress::BATCH_LINES {
+                crate::progress::add_lines(unreported);
+                unreported = 0;
+            }
+            if batch.data.len() >= BATCH_BYTES {
+                let next = Batch::new(batch.index + 1);
+                let full = std::mem::replace(&mut batch, next);
+                slot = None;
+                if dispatch(full).is_break() {
+                    stopped = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        crate::progress::add_lines(unreported);
+        info.header = Some(Arc::unwrap_or_clone(format));
+        match result {
+            Ok(stats) => info.stats = stats,
+            Err(e) => info.error = Some(e.to_string()),
+        }
+        summary.inputs.push(info);
+    }
+    if !stopped && !batch.events.is_empty() {
+        let _ = dispatch(batch);
+    }
+    summary
+}
