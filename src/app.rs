@@ -531,7 +531,7 @@ impl<'p> Sink<'p> {
         group: Group,
         lines: u32,
         rec: &Record<'_>,
-        masked: Option<&crate::mask::MaskedLine>,
+        masked: Option<crate::mask::Masked<'_>>,
     ) {
         let obs = match masked {
             Some(ml) => self.miner.observe_masked(&rec.message, ml, rec.ts),

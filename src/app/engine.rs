@@ -27,7 +27,14 @@ use crate::window::Group;
 /// Event-head bytes per batch: thousands of lines, so that handing a batch between threads
 /// costs little next to the work on it, and small enough that the batches in flight (heads,
 /// messages and masked tokens, about eight times the heads) stay a few tens of MB.
-pub const BATCH_BYTES: usize = 512 * 1024;
+pub const BATCH_BYTES: usize = 256 * 1024;
+
+/// Most events per batch, whatever their size: bounds the masked lines a batch keeps.
+pub const BATCH_EVENTS: usize = 8192;
+
+/// Masked-line buffers a mined batch may keep for the next one; beyond this (after lines far
+/// longer than usual) they are freed, so that long lines cannot pin memory.
+const RETAIN_BYTES: usize = 4 << 20;
 
 /// Batches allowed between the reader and the miner: each worker's, one queued per worker,
 /// and the one being mined. Bounds memory when one batch is slow and later ones finish first.
@@ -54,14 +61,22 @@ struct Batch {
 }
 
 impl Batch {
-    fn new(index: u64) -> Batch {
+    fn new(index: u64, data: Vec<u8>) -> Batch {
         Batch {
             index,
-            data: Vec::with_capacity(BATCH_BYTES + 4096),
+            data,
             events: Vec::new(),
             inputs: Vec::new(),
         }
     }
+}
+
+/// Where a byte string of a parsed event is: in the batch's heads (`data`), or in `text` when
+/// the header parser had to build it (a JSON message with its escapes undone).
+#[derive(Clone, Copy)]
+enum Span {
+    Head(usize, usize),
+    Text(usize, usize),
 }
 
 /// One event after header parsing.
@@ -70,20 +85,87 @@ struct Parsed {
     slot: u32,
     ts: Option<Timestamp>,
     level: Option<Level>,
-    /// End of the message in `Prepared::text`; the component (if any) follows it.
-    msg_end: usize,
-    /// End of the component in `Prepared::text`, when the header named one.
-    comp_end: Option<usize>,
+    msg: Span,
+    component: Option<Span>,
 }
 
-/// A batch with its headers parsed and its messages masked, ready to mine.
+/// A batch with its headers parsed and its messages masked, ready to mine. Its buffers are
+/// reused for later batches once it has been mined.
+#[derive(Default)]
 struct Prepared {
     index: u64,
     inputs: Vec<(usize, Group)>,
+    /// The event heads, as read.
+    data: Vec<u8>,
     events: Vec<Parsed>,
-    /// Messages and components back to back.
+    /// Message bytes that are not a slice of a head.
     text: Vec<u8>,
+    /// Record notes (times, levels) of each input of the batch, in `inputs` order: sums,
+    /// minima and maxima, which add up the same in any order.
+    notes: Vec<InputInfo>,
+    /// The masked message of each event.
     masked: MaskedBatch,
+}
+
+impl Prepared {
+    fn bytes(&self, span: Span) -> &[u8] {
+        match span {
+            Span::Head(a, b) => self.data.get(a..b),
+            Span::Text(a, b) => self.text.get(a..b),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// Where `part` lies in `data`, when it is a slice of it.
+fn span_in(data: &[u8], part: &[u8]) -> Option<Span> {
+    let start = (part.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= data.len()).then_some(Span::Head(start, end))
+}
+
+/// Buffers of mined batches, for the next ones: the miner puts them back, workers and the
+/// reader take them. Never holds more than the batches in flight.
+#[derive(Default)]
+struct Recycle {
+    prepared: Mutex<Vec<Prepared>>,
+    heads: Mutex<Vec<Vec<u8>>>,
+}
+
+impl Recycle {
+    fn take_prepared(&self) -> Prepared {
+        self.prepared
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default()
+    }
+
+    fn take_heads(&self) -> Vec<u8> {
+        self.heads
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_else(|| Vec::with_capacity(BATCH_BYTES + 4096))
+    }
+
+    fn give(&self, mut p: Prepared) {
+        let mut heads = std::mem::take(&mut p.data);
+        heads.clear();
+        if heads.capacity() > BATCH_BYTES * 2 {
+            heads = Vec::with_capacity(BATCH_BYTES + 4096);
+        }
+        if p.masked.heap_bytes() + p.text.capacity() > RETAIN_BYTES {
+            p.masked = MaskedBatch::new();
+            p.text = Vec::new();
+        }
+        if let Ok(mut v) = self.heads.lock() {
+            v.push(heads);
+        }
+        if let Ok(mut v) = self.prepared.lock() {
+            v.push(p);
+        }
+    }
 }
 
 /// Reads every input and mines it: `threads` workers parse and mask, this call's scope runs
@@ -98,7 +180,9 @@ pub(super) fn run(read: &ReadConfig, sink: &mut Sink<'_>, threads: usize) -> Rea
     for _ in 0..in_flight(threads) {
         let _ = ticket_tx.send(());
     }
+    let recycle = Recycle::default();
     let (mut summary, notes) = std::thread::scope(|s| {
+        let recycle = &recycle;
         for _ in 0..threads {
             let ready_tx = ready_tx.clone();
             let batch_rx = &batch_rx;
@@ -109,21 +193,26 @@ pub(super) fn run(read: &ReadConfig, sink: &mut Sink<'_>, threads: usize) -> Rea
                         Err(_) => return,
                     };
                     let Ok(batch) = next else { return };
-                    if ready_tx.send(prepare(batch, masker)).is_err() {
+                    let p = prepare(batch, masker, recycle.take_prepared());
+                    if ready_tx.send(p).is_err() {
                         return;
                     }
                 }
             });
         }
         drop(ready_tx);
-        let miner = s.spawn(move || mine_in_order(ready_rx, sink, &ticket_tx));
-        let summary = read_batches(read, |batch| {
-            if ticket_rx.recv().is_err() || batch_tx.send(batch).is_err() {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        });
+        let miner = s.spawn(move || mine_in_order(ready_rx, sink, &ticket_tx, recycle));
+        let summary = read_batches(
+            read,
+            || recycle.take_heads(),
+            |batch| {
+                if ticket_rx.recv().is_err() || batch_tx.send(batch).is_err() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        );
         drop(batch_tx);
         let notes = miner.join().unwrap_or_default();
         (summary, notes)
@@ -142,77 +231,98 @@ fn mine_in_order(
     ready: mpsc::Receiver<Prepared>,
     sink: &mut Sink<'_>,
     tickets: &mpsc::SyncSender<()>,
+    recycle: &Recycle,
 ) -> BTreeMap<usize, InputInfo> {
     let mut pending: BTreeMap<u64, Prepared> = BTreeMap::new();
     let mut next = 0u64;
     let mut notes: BTreeMap<usize, InputInfo> = BTreeMap::new();
-    let mut ml = MaskedLine::new();
     for p in ready {
         pending.insert(p.index, p);
         while let Some(p) = pending.remove(&next) {
             next += 1;
-            let mut start = 0usize;
             for (i, ev) in p.events.iter().enumerate() {
-                let msg = p.text.get(start..ev.msg_end).unwrap_or_default();
-                let component = ev.comp_end.and_then(|end| p.text.get(ev.msg_end..end));
-                start = ev.comp_end.unwrap_or(ev.msg_end);
-                let Some(&(run, group)) = p.inputs.get(ev.slot as usize) else {
+                let Some(&(_, group)) = p.inputs.get(ev.slot as usize) else {
                     continue;
                 };
                 let rec = Record {
                     ts: ev.ts,
                     level: ev.level,
-                    component,
-                    message: Cow::Borrowed(msg),
+                    component: ev.component.map(|c| p.bytes(c)),
+                    message: Cow::Borrowed(p.bytes(ev.msg)),
                 };
-                notes
-                    .entry(run)
-                    .or_insert_with(|| InputInfo::new(String::new(), group))
-                    .note(&rec);
-                let masked = p.masked.load(i, &mut ml).then_some(&ml);
-                sink.event(group, ev.lines, &rec, masked);
+                sink.event(group, ev.lines, &rec, p.masked.get(i));
             }
+            for (&(run, _), n) in p.inputs.iter().zip(&p.notes) {
+                match notes.get_mut(&run) {
+                    Some(a) => a.absorb_notes(n),
+                    None => {
+                        notes.insert(run, n.clone());
+                    }
+                }
+            }
+            recycle.give(p);
             let _ = tickets.send(());
         }
     }
     notes
 }
 
-/// Parses the headers and masks the messages of one batch.
-fn prepare(batch: Batch, masker: Masker) -> Prepared {
-    let mut p = Prepared {
-        index: batch.index,
-        inputs: batch.inputs.iter().map(|i| (i.run, i.group)).collect(),
-        events: Vec::with_capacity(batch.events.len()),
-        text: Vec::with_capacity(batch.data.len()),
-        masked: MaskedBatch::new(),
-    };
+/// Parses the headers and masks the messages of one batch, into the buffers of `p`.
+fn prepare(batch: Batch, masker: Masker, mut p: Prepared) -> Prepared {
+    p.index = batch.index;
+    p.inputs.clear();
+    p.inputs
+        .extend(batch.inputs.iter().map(|i| (i.run, i.group)));
+    p.events.clear();
+    p.text.clear();
+    p.masked.clear();
+    p.notes.clear();
+    p.notes.extend(
+        batch
+            .inputs
+            .iter()
+            .map(|i| InputInfo::new(String::new(), i.group)),
+    );
+    let data = batch.data;
     let mut ml = MaskedLine::new();
     let mut start = 0usize;
     for &(end, lines, slot) in &batch.events {
-        let head = batch.data.get(start..end).unwrap_or_default();
+        let head = data.get(start..end).unwrap_or_default();
         start = end;
         let rec = match batch.inputs.get(slot as usize) {
             Some(input) => input.format.parse(head),
             None => Record::plain(head),
         };
+        if let Some(n) = p.notes.get_mut(slot as usize) {
+            n.note(&rec);
+        }
         masker.mask(&rec.message, &mut ml);
         p.masked.push(&ml);
-        p.text.extend_from_slice(&rec.message);
-        let msg_end = p.text.len();
-        let comp_end = rec.component.map(|c| {
-            p.text.extend_from_slice(c);
-            p.text.len()
+        let msg = match span_in(&data, &rec.message) {
+            Some(s) => s,
+            None => {
+                let a = p.text.len();
+                p.text.extend_from_slice(&rec.message);
+                Span::Text(a, p.text.len())
+            }
+        };
+        let component = rec.component.map(|c| {
+            span_in(&data, c).unwrap_or_else(|| {
+                let a = p.text.len();
+                p.text.extend_from_slice(c);
+                Span::Text(a, p.text.len())
+            })
         });
         p.events.push(Parsed {
             lines,
             slot,
             ts: rec.ts,
             level: rec.level,
-            msg_end,
-            comp_end,
+            msg,
+            component,
         });
     }
+    p.data = data;
     p
 }
 
@@ -222,9 +332,10 @@ fn prepare(batch: Batch, masker: Masker) -> Prepared {
 /// `--log-format`), as in [`read_records`](super::read_records). An input that cannot be
 /// opened or fails part way is recorded in the summary with its error; the other inputs are
 /// still read. `dispatch` stops the reading by returning `Break`.
-fn read_batches<F>(cfg: &ReadConfig, mut dispatch: F) -> ReadSummary
+fn read_batches<F, B>(cfg: &ReadConfig, mut buffer: B, mut dispatch: F) -> ReadSummary
 where
     F: FnMut(Batch) -> ControlFlow<()>,
+    B: FnMut() -> Vec<u8>,
 {
     let mut summary = ReadSummary::default();
     let all = cfg
@@ -232,7 +343,7 @@ where
         .iter()
         .map(|s| (Group::Baseline, s))
         .chain(cfg.inputs.iter().map(|s| (Group::Target, s)));
-    let mut batch = Batch::new(0);
+    let mut batch = Batch::new(0, buffer());
     let mut stopped = false;
     for (idx, (group, spec)) in all.enumerate() {
         if stopped {
@@ -281,8 +392,8 @@ where
                 crate::progress::add_lines(unreported);
                 unreported = 0;
             }
-            if batch.data.len() >= BATCH_BYTES {
-                let next = Batch::new(batch.index + 1);
+            if batch.data.len() >= BATCH_BYTES || batch.events.len() >= BATCH_EVENTS {
+                let next = Batch::new(batch.index + 1, buffer());
                 let full = std::mem::replace(&mut batch, next);
                 slot = None;
                 if dispatch(full).is_break() {

@@ -22,6 +22,11 @@ pub(crate) struct Blocks {
 }
 
 impl Blocks {
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        (self.ws.capacity() + self.special.capacity()) * std::mem::size_of::<u64>()
+    }
+
     /// Classifies `line`.
     pub(crate) fn fill(&mut self, line: &[u8]) {
         let words = line.len() / BLOCK + 1;

@@ -160,6 +160,14 @@ impl MaskedLine {
     pub fn new() -> Self {
         Self::default()
     }
+    /// The line as the miner reads it.
+    pub fn view(&self) -> Masked<'_> {
+        Masked {
+            tokens: &self.tokens,
+            masked: &self.masked,
+            truncated: self.truncated,
+        }
+    }
     /// The tokens, in line order.
     pub fn tokens(&self) -> &[Token] {
         &self.tokens
@@ -181,6 +189,13 @@ impl MaskedLine {
     pub fn raw<'l>(&self, line: &'l [u8], i: usize) -> &'l [u8] {
         line.get(self.tokens[i].raw_range()).unwrap_or_default()
     }
+    /// Heap bytes held by the buffers (their capacity, which a long line leaves behind).
+    pub fn heap_bytes(&self) -> usize {
+        self.tokens.capacity() * std::mem::size_of::<Token>()
+            + self.masked.capacity()
+            + self.blocks.heap_bytes()
+    }
+
     /// Whether the line was cut at the token cap (its last token is a [`VarKind::Tail`]).
     pub fn truncated(&self) -> bool {
         self.truncated
@@ -211,9 +226,62 @@ impl MaskedLine {
     }
 }
 
+/// A masked line borrowed from where it is stored (a [`MaskedLine`], or one line of a
+/// [`MaskedBatch`]): what the miner reads. `Copy`, so it is passed by value.
+#[derive(Debug, Clone, Copy)]
+pub struct Masked<'a> {
+    tokens: &'a [Token],
+    masked: &'a [u8],
+    truncated: bool,
+}
+
+impl<'a> Masked<'a> {
+    /// The tokens, in line order.
+    pub fn tokens(&self) -> &'a [Token] {
+        self.tokens
+    }
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+    /// Whether the line had no token (empty or only whitespace).
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+    /// Masked form of token `i` (empty when there is no such token).
+    pub fn masked(&self, i: usize) -> &'a [u8] {
+        match self.tokens.get(i) {
+            Some(t) => self
+                .masked
+                .get(t.m_start as usize..t.m_end as usize)
+                .unwrap_or_default(),
+            None => &[],
+        }
+    }
+    /// Raw bytes of token `i` in `line` (the line that was masked).
+    pub fn raw<'l>(&self, line: &'l [u8], i: usize) -> &'l [u8] {
+        match self.tokens.get(i) {
+            Some(t) => line.get(t.raw_range()).unwrap_or_default(),
+            None => &[],
+        }
+    }
+    /// Whether the line was cut at the token cap (its last token is a [`VarKind::Tail`]).
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+    /// Hash of the whole masked line (token count and every masked form).
+    pub fn skeleton_hash(&self) -> u64 {
+        let mut h = fx_add(0, self.tokens.len() as u64);
+        for t in self.tokens {
+            h = fx_add(h, t.hash);
+        }
+        fmix(h)
+    }
+}
+
 /// Many masked lines stored back to back, for masking on one thread and mining on another:
-/// [`MaskedBatch::push`] keeps a copy of a [`MaskedLine`], [`MaskedBatch::load`] restores it
-/// into a reusable one exactly as it was masked.
+/// [`MaskedBatch::push`] keeps a copy of a [`MaskedLine`], [`MaskedBatch::get`] lends it out
+/// in place, exactly as it was masked.
 #[derive(Debug, Default)]
 pub struct MaskedBatch {
     tokens: Vec<Token>,
@@ -245,6 +313,13 @@ impl MaskedBatch {
             + self.lines.capacity() * std::mem::size_of::<(u32, u32, bool)>()
     }
 
+    /// Forgets every line, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.tokens.clear();
+        self.masked.clear();
+        self.lines.clear();
+    }
+
     /// Stores a copy of `ml` as the next line. A batch holds at most 4 GiB of masked bytes and
     /// 2^32 tokens; callers keep batches far smaller.
     pub fn push(&mut self, ml: &MaskedLine) {
@@ -257,28 +332,18 @@ impl MaskedBatch {
         ));
     }
 
-    /// Restores line `i` into `out`; `false` (and `out` emptied) when there is no such line.
-    pub fn load(&self, i: usize, out: &mut MaskedLine) -> bool {
-        out.tokens.clear();
-        out.masked.clear();
-        out.truncated = false;
-        let Some(&(t_end, m_end, truncated)) = self.lines.get(i) else {
-            return false;
-        };
+    /// Line `i`, borrowed in place.
+    pub fn get(&self, i: usize) -> Option<Masked<'_>> {
+        let &(t_end, m_end, truncated) = self.lines.get(i)?;
         let (t_start, m_start) = match i.checked_sub(1).and_then(|p| self.lines.get(p)) {
             Some(&(t, m, _)) => (t as usize, m as usize),
             None => (0, 0),
         };
-        let (Some(tokens), Some(masked)) = (
-            self.tokens.get(t_start..t_end as usize),
-            self.masked.get(m_start..m_end as usize),
-        ) else {
-            return false;
-        };
-        out.tokens.extend_from_slice(tokens);
-        out.masked.extend_from_slice(masked);
-        out.truncated = truncated;
-        true
+        Some(Masked {
+            tokens: self.tokens.get(t_start..t_end as usize)?,
+            masked: self.masked.get(m_start..m_end as usize)?,
+            truncated,
+        })
     }
 }
 

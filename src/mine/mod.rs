@@ -43,7 +43,7 @@ pub use config::{ConfigError, MinerConfig, MinerConfigBuilder};
 pub use render::loghub_correct;
 pub use state::StateError;
 
-use crate::mask::{MaskedLine, Masker, fmix, fx_add, hash_bytes};
+use crate::mask::{Masked, MaskedLine, Masker, fmix, fx_add, hash_bytes};
 use crate::record::Timestamp;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -304,10 +304,10 @@ fn render_template(t: &Template, style: TemplateStyle) -> String {
 fn render_spaced(t: &Template, line: &[u8]) -> Option<String> {
     let mut ml = MaskedLine::new();
     Masker::new(usize::MAX).mask(line, &mut ml);
-    if !t.matches(&ml) {
+    if !t.matches(ml.view()) {
         // A line cut at the token cap: mask it the way it was cut.
         Masker::new(t.words.len()).mask(line, &mut ml);
-        if !t.matches(&ml) {
+        if !t.matches(ml.view()) {
             return None;
         }
     }
@@ -473,11 +473,11 @@ impl Miner {
     /// allocate.
     pub fn lookup_with(&self, msg: &[u8], scratch: &mut MaskedLine) -> Option<ClusterId> {
         self.masker.mask(msg, scratch);
-        self.lookup_masked(scratch)
+        self.lookup_masked(scratch.view())
             .map(|s| ClusterId(self.slot(s).id))
     }
 
-    fn lookup_masked(&self, ml: &MaskedLine) -> Option<u32> {
+    fn lookup_masked(&self, ml: Masked<'_>) -> Option<u32> {
         if let Some(s) = self.cache_hit(ml) {
             return Some(s);
         }
@@ -510,12 +510,12 @@ impl Miner {
     }
 
     #[inline]
-    fn cache_hit(&self, ml: &MaskedLine) -> Option<u32> {
+    fn cache_hit(&self, ml: Masked<'_>) -> Option<u32> {
         self.cache_hit_skel(ml, ml.skeleton_hash())
     }
 
     #[inline]
-    fn cache_hit_skel(&self, ml: &MaskedLine, skel: u64) -> Option<u32> {
+    fn cache_hit_skel(&self, ml: Masked<'_>, skel: u64) -> Option<u32> {
         let &(slot, id) = self.cache.get(&skel)?;
         let s = match self.clusters.get(slot as usize) {
             Some(Some(c)) if c.id == id => slot,
@@ -524,7 +524,7 @@ impl Miner {
         self.slot(s).template.matches(ml).then_some(s)
     }
 
-    fn full_match(&self, ml: &MaskedLine, fam: u64) -> Option<u32> {
+    fn full_match(&self, ml: Masked<'_>, fam: u64) -> Option<u32> {
         let key = fixed_key(fam, ml.len());
         let fixed = self.fixed.get(&key).map(Vec::as_slice).unwrap_or_default();
         let gapped = self.gapped.get(&fam).map(Vec::as_slice).unwrap_or_default();
@@ -540,7 +540,7 @@ impl Miner {
     pub fn observe<'a>(&'a mut self, msg: &'a [u8], ts: Option<Timestamp>) -> Observation<'a> {
         let mut buf = std::mem::take(&mut self.buf);
         self.masker.mask(msg, &mut buf);
-        let (slot, outcome) = self.observe_buf(&buf, msg, ts);
+        let (slot, outcome) = self.observe_buf(buf.view(), msg, ts);
         self.buf = buf;
         Observation {
             cluster: ClusterId(self.slot(slot).id),
@@ -555,7 +555,7 @@ impl Miner {
     pub fn observe_masked<'a>(
         &'a mut self,
         msg: &'a [u8],
-        ml: &MaskedLine,
+        ml: Masked<'_>,
         ts: Option<Timestamp>,
     ) -> Observation<'a> {
         let (slot, outcome) = self.observe_buf(ml, msg, ts);
@@ -574,7 +574,7 @@ impl Miner {
 
     fn observe_buf(
         &mut self,
-        buf: &MaskedLine,
+        buf: Masked<'_>,
         msg: &[u8],
         ts: Option<Timestamp>,
     ) -> (u32, Outcome) {
@@ -600,7 +600,7 @@ impl Miner {
     }
 
     /// Steps 2-5 of the module documentation.
-    fn place(&mut self, ml: &MaskedLine) -> (u32, Outcome) {
+    fn place(&mut self, ml: Masked<'_>) -> (u32, Outcome) {
         let fam = family_key(ml, self.cfg.prefix_words);
         if let Some(s) = self.full_match(ml, fam) {
             return (s, Outcome::Matched);
@@ -646,7 +646,7 @@ impl Miner {
     /// everywhere else, plus the line). A position with only a few values is usually a state
     /// or a mode (`startup`/`shutdown`, `LOOKING`/`LEADING`), which makes separate events;
     /// a real variable soon shows more values, and then the clusters merge.
-    fn defer_generalisation(&self, s: u32, ml: &MaskedLine, key: u64) -> bool {
+    fn defer_generalisation(&self, s: u32, ml: Masked<'_>, key: u64) -> bool {
         let k = self.cfg.distinct_values;
         if k <= 1 {
             return false;
@@ -683,7 +683,7 @@ impl Miner {
 
     /// Step 4: a cluster of another length in the family that aligns with the line around a
     /// run of whole-word variables. The run becomes a gap.
-    fn align_other_length(&mut self, ml: &MaskedLine, fam: u64) -> Option<u32> {
+    fn align_other_length(&mut self, ml: Masked<'_>, fam: u64) -> Option<u32> {
         let family = self.families.get(&fam)?;
         let n = ml.len();
         let mut best: Option<(u32, usize, usize, usize)> = None;
@@ -850,7 +850,7 @@ impl Miner {
     }
 
     /// Make a new cluster for the line, evicting the least recently seen one if full.
-    fn create(&mut self, ml: &MaskedLine, fam: u64) -> u32 {
+    fn create(&mut self, ml: Masked<'_>, fam: u64) -> u32 {
         if self.by_id.len() >= self.cfg.max_clusters {
             self.evict_lru();
         }
@@ -964,7 +964,7 @@ impl Miner {
 
     /// Update counts, times, samples and slot values of cluster `s` with the line, and fill
     /// the parameter buffer.
-    fn record(&mut self, s: u32, ml: &MaskedLine, skel: u64, msg: &[u8], ts: Option<Timestamp>) {
+    fn record(&mut self, s: u32, ml: Masked<'_>, skel: u64, msg: &[u8], ts: Option<Timestamp>) {
         self.touch(s);
         let k = self.cfg.values_per_slot;
         let vmax = self.cfg.max_value_bytes;
@@ -1182,7 +1182,7 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 }
 
 /// Family of a line: its first `p` masked words (all of them when shorter, with the count).
-pub(crate) fn family_key(ml: &MaskedLine, p: usize) -> u64 {
+pub(crate) fn family_key(ml: Masked<'_>, p: usize) -> u64 {
     let k = p.min(ml.len());
     let mut h = fx_add(
         0x6c6f_6773_6966_7400,

@@ -8,7 +8,7 @@
 //! general template covering two templates (`lub`), whether two templates can match a common
 //! line (`overlaps`), and aligning a line of another length around a variable run.
 
-use crate::mask::{MaskedLine, PH, hash_bytes};
+use crate::mask::{Masked, PH, hash_bytes};
 
 /// One word of a template.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -192,7 +192,7 @@ impl Template {
 
     /// Whether word `i` matches the line's token `t` (hash first for literals).
     #[inline]
-    fn word_matches(&self, i: usize, ml: &MaskedLine, t: usize) -> bool {
+    fn word_matches(&self, i: usize, ml: Masked<'_>, t: usize) -> bool {
         match &self.words[i] {
             Word::Lit(l) => self.hashes[i] == ml.tokens()[t].hash() && **l == *ml.masked(t),
             w => w.matches(ml.masked(t)),
@@ -200,7 +200,7 @@ impl Template {
     }
 
     /// The template of a line: its masked forms as literals.
-    pub(crate) fn from_line(ml: &MaskedLine) -> Self {
+    pub(crate) fn from_line(ml: Masked<'_>) -> Self {
         Template::new(
             (0..ml.len())
                 .map(|i| Word::Lit(ml.masked(i).into()))
@@ -241,7 +241,7 @@ impl Template {
     }
 
     /// Whether the masked line matches the template.
-    pub(crate) fn matches(&self, ml: &MaskedLine) -> bool {
+    pub(crate) fn matches(&self, ml: Masked<'_>) -> bool {
         let n = ml.len();
         let m = self.words.len();
         match self.gap {
@@ -257,7 +257,7 @@ impl Template {
     /// Drain similarity to a line of the same length: literal words equal to the line's
     /// masked word, over the length. Variable words do not count, so a template that has
     /// generalised a lot attracts less.
-    pub(crate) fn similarity(&self, ml: &MaskedLine) -> f64 {
+    pub(crate) fn similarity(&self, ml: Masked<'_>) -> f64 {
         let m = self.words.len();
         if m == 0 || ml.len() != m || self.gap.is_some() {
             return if m == 0 && ml.is_empty() { 1.0 } else { 0.0 };
@@ -273,7 +273,7 @@ impl Template {
 
     /// Generalise in place so that the line (same length, no gap) matches. Returns the
     /// positions that changed from constant to variable.
-    pub(crate) fn generalise(&mut self, ml: &MaskedLine, newly_var: &mut Vec<(usize, Box<[u8]>)>) {
+    pub(crate) fn generalise(&mut self, ml: Masked<'_>, newly_var: &mut Vec<(usize, Box<[u8]>)>) {
         newly_var.clear();
         for (i, w) in self.words.iter_mut().enumerate() {
             let m = ml.masked(i);
@@ -397,7 +397,7 @@ impl Template {
     /// run and the number of literal words that matched.
     pub(crate) fn align_gap(
         &self,
-        ml: &MaskedLine,
+        ml: Masked<'_>,
         min_start: usize,
     ) -> Option<(usize, usize, usize)> {
         if self.gap.is_some() {
