@@ -519,33 +519,59 @@ pub(crate) fn is_month(w: &[u8]) -> bool {
 }
 
 /// Whether `w`'s first three letters are those of a day or month name: the cheap test before
-/// [`is_day`] and [`is_month`] are asked about a word that may open a written-out date.
+/// [`is_day`] and [`is_month`] are asked about a word that may open a written-out date. Most
+/// words of a line go through it, so it is one multiply and one table read (a perfect hash of
+/// the 19 keys) instead of a scan of the list.
 #[inline]
 pub(crate) fn may_start_datetime(w: &[u8]) -> bool {
-    const KEYS: [u32; 19] = [
-        k(b"jan"),
-        k(b"feb"),
-        k(b"mar"),
-        k(b"apr"),
-        k(b"may"),
-        k(b"jun"),
-        k(b"jul"),
-        k(b"aug"),
-        k(b"sep"),
-        k(b"oct"),
-        k(b"nov"),
-        k(b"dec"),
-        k(b"mon"),
-        k(b"tue"),
-        k(b"wed"),
-        k(b"thu"),
-        k(b"fri"),
-        k(b"sat"),
-        k(b"sun"),
-    ];
     let key = key3(w);
-    key != 0 && KEYS.contains(&key)
+    key != 0 && DATE_WORDS[date_slot(key)] == key
 }
+
+/// The day and month keys ([`key3`] of their names).
+const DATE_KEYS: [u32; 19] = [
+    k(b"jan"),
+    k(b"feb"),
+    k(b"mar"),
+    k(b"apr"),
+    k(b"may"),
+    k(b"jun"),
+    k(b"jul"),
+    k(b"aug"),
+    k(b"sep"),
+    k(b"oct"),
+    k(b"nov"),
+    k(b"dec"),
+    k(b"mon"),
+    k(b"tue"),
+    k(b"wed"),
+    k(b"thu"),
+    k(b"fri"),
+    k(b"sat"),
+    k(b"sun"),
+];
+
+/// Multiplier that sends the 19 [`DATE_KEYS`] to 19 different slots of 32 (found by a search;
+/// the table's construction fails to compile if two keys ever shared a slot).
+const DATE_MUL: u64 = 0x55c5_0e4b_ee47_21d7;
+
+#[inline]
+const fn date_slot(key: u32) -> usize {
+    ((key as u64).wrapping_mul(DATE_MUL) >> 59) as usize
+}
+
+/// [`DATE_KEYS`] by [`date_slot`]; 0 (no key) in the free slots.
+static DATE_WORDS: [u32; 32] = {
+    let mut t = [0u32; 32];
+    let mut i = 0;
+    while i < DATE_KEYS.len() {
+        let s = date_slot(DATE_KEYS[i]);
+        assert!(t[s] == 0, "two date keys share a slot");
+        t[s] = DATE_KEYS[i];
+        i += 1;
+    }
+    t
+};
 
 /// English day names (three letters or full, any case).
 pub(crate) fn is_day(w: &[u8]) -> bool {
@@ -638,5 +664,22 @@ mod tests {
         assert!(!is_spaced_size_unit(b"bytes"));
         assert!(is_month(b"Jun") && is_month(b"june") && !is_month(b"Junk1"));
         assert!(is_day(b"Fri") && !is_day(b"Fr"));
+    }
+
+    #[test]
+    fn date_word_table_holds_every_key_and_nothing_else() {
+        for key in DATE_KEYS {
+            let w = key.to_le_bytes();
+            assert!(may_start_datetime(&w[..3]));
+            assert!(may_start_datetime(&[w[0] & !0x20, w[1], w[2], b'x']));
+        }
+        for w in [&b"jam"[..], b"Ju", b"sunk1", b"xyz", b"Ma", b"mob"] {
+            assert_eq!(
+                may_start_datetime(w),
+                w.len() >= 3 && (is_day(&w[..3]) || is_month(&w[..3]))
+            );
+        }
+        let listed = DATE_WORDS.iter().filter(|&&k| k != 0).count();
+        assert_eq!(listed, DATE_KEYS.len());
     }
 }

@@ -964,7 +964,7 @@ impl Miner {
                 }
             } else {
                 let r = toks[c.template.line_index(j, n)].raw_range();
-                let (lead, trail) = w.literal_ends();
+                let (lead, trail) = c.template.literal_ends(j);
                 let len = r.end - r.start;
                 if lead + trail <= len {
                     (r.start + lead, r.end - trail)
