@@ -212,14 +212,30 @@ pub(crate) fn ipv4(s: &[u8]) -> usize {
             }
             i += 1;
         }
-        let start = i;
-        let mut v = 0u32;
-        // A fourth digit already rules the part out, so the run is read no further.
-        while i < s.len() && i - start < 4 && is_digit(s[i]) {
-            v = v * 10 + u32::from(s[i] - b'0');
-            i += 1;
+        // The digits are read one by one at fixed offsets: a part is 1-3 digits, and a
+        // fourth digit rules it out.
+        let a = digit_value(s, i);
+        if a > 9 {
+            return 0;
         }
-        if i == start || i - start > 3 || v > 255 {
+        let b = digit_value(s, i + 1);
+        let v = if b > 9 {
+            i += 1;
+            a
+        } else {
+            let c = digit_value(s, i + 2);
+            if c > 9 {
+                i += 2;
+                a * 10 + b
+            } else {
+                if digit_value(s, i + 3) <= 9 {
+                    return 0;
+                }
+                i += 3;
+                a * 100 + b * 10 + c
+            }
+        };
+        if v > 255 {
             return 0;
         }
     }
@@ -228,6 +244,13 @@ pub(crate) fn ipv4(s: &[u8]) -> usize {
         return 0;
     }
     i
+}
+
+/// The value of the digit at `s[i]`, or a number above 9 for another byte or past the end.
+#[inline(always)]
+fn digit_value(s: &[u8], i: usize) -> u32 {
+    s.get(i)
+        .map_or(u32::MAX, |&b| u32::from(b.wrapping_sub(b'0')))
 }
 
 /// IPv6 address: hex groups of 1-4 digits separated by `:`, with either 7 separators or a
@@ -590,6 +613,46 @@ pub(crate) fn is_day(w: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The plain loop [`ipv4`] must agree with.
+    fn ipv4_reference(s: &[u8]) -> usize {
+        let mut i = 0;
+        for part in 0..4 {
+            if part > 0 {
+                if s.get(i) != Some(&b'.') {
+                    return 0;
+                }
+                i += 1;
+            }
+            let start = i;
+            let mut v = 0u32;
+            while i < s.len() && i - start < 4 && is_digit(s[i]) {
+                v = v * 10 + u32::from(s[i] - b'0');
+                i += 1;
+            }
+            if i == start || i - start > 3 || v > 255 {
+                return 0;
+            }
+        }
+        if i + 1 < s.len() && s[i] == b'.' && is_digit(s[i + 1]) {
+            return 0;
+        }
+        i
+    }
+
+    proptest! {
+        #[test]
+        fn ipv4_agrees_with_the_plain_loop(s in "[0-9.:x]{0,20}") {
+            prop_assert_eq!(ipv4(s.as_bytes()), ipv4_reference(s.as_bytes()));
+        }
+
+        #[test]
+        fn ipv4_agrees_on_address_like_text(a in 0u32..1200, b in 0u32..300, c in 0u32..300, d in 0u32..3000, tail in "[.:0-9a]{0,3}") {
+            let s = format!("{a}.{b}.{c}.{d}{tail}");
+            prop_assert_eq!(ipv4(s.as_bytes()), ipv4_reference(s.as_bytes()));
+        }
+    }
 
     #[test]
     fn numbers() {
@@ -618,6 +681,14 @@ mod tests {
         assert_eq!(ipv4(b"300.1.1.1"), 0);
         assert_eq!(ipv4(b"1.2.3"), 0);
         assert_eq!(ipv4(b"1.2.3.4.5"), 0);
+        assert_eq!(ipv4(b"1.2.3.4."), 7);
+        assert_eq!(ipv4(b"1.2.3.4.x"), 7);
+        assert_eq!(ipv4(b"1.2.3.1234"), 0);
+        assert_eq!(ipv4(b"1.2.3.256"), 0);
+        assert_eq!(ipv4(b"255.255.255.255"), 15);
+        assert_eq!(ipv4(b"01.2.3.4/8"), 8);
+        assert_eq!(ipv4(b"1.2.3."), 0);
+        assert_eq!(ipv4(b"1..3.4"), 0);
         assert_eq!(ipv6(b"fe80::1"), 7);
         assert_eq!(ipv6(b"2001:db8:0:0:0:0:2:1"), 20);
         assert_eq!(ipv6(b"07:07:00"), 0);

@@ -358,7 +358,8 @@ pub struct Miner {
     stats: MinerStats,
     evicted: std::collections::VecDeque<EvictedCluster>,
     // Per-line scratch, reused.
-    buf: MaskedLine,
+    /// Boxed so that lending it out for a line moves a pointer, not the buffer's fields.
+    buf: Option<Box<MaskedLine>>,
     params: Vec<Param>,
     newly_var: Vec<(usize, Box<[u8]>)>,
 }
@@ -388,7 +389,7 @@ impl Miner {
             next_id: 1,
             stats: MinerStats::default(),
             evicted: std::collections::VecDeque::new(),
-            buf: MaskedLine::new(),
+            buf: Some(Box::default()),
             params: Vec::new(),
             newly_var: Vec::new(),
         }
@@ -538,7 +539,7 @@ impl Miner {
     /// Learn from one message body (`ts`: its time, if known). Returns its cluster, how it
     /// got there, and its parameter values.
     pub fn observe<'a>(&'a mut self, msg: &'a [u8], ts: Option<Timestamp>) -> Observation<'a> {
-        let mut buf = std::mem::take(&mut self.buf);
+        let mut buf = self.buf.take().unwrap_or_default();
         self.masker.mask(msg, &mut buf);
         self.stats.lines += 1;
         if buf.truncated() {
@@ -558,7 +559,7 @@ impl Miner {
             }
         };
         self.record(slot, &buf, skel, msg, ts);
-        self.buf = buf;
+        self.buf = Some(buf);
         Observation {
             cluster: ClusterId(self.slot(slot).id),
             outcome,
