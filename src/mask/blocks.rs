@@ -22,6 +22,14 @@ pub(crate) struct Blocks {
 }
 
 impl Blocks {
+    /// No line classified yet.
+    pub(crate) const fn new() -> Self {
+        Blocks {
+            ws: Vec::new(),
+            special: Vec::new(),
+        }
+    }
+
     /// Classifies `line`.
     pub(crate) fn fill(&mut self, line: &[u8]) {
         let words = line.len() / BLOCK + 1;

@@ -157,8 +157,13 @@ pub struct MaskedLine {
 
 impl MaskedLine {
     /// An empty buffer.
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        MaskedLine {
+            tokens: Vec::new(),
+            masked: Vec::new(),
+            truncated: false,
+            blocks: blocks::Blocks::new(),
+        }
     }
     /// The tokens, in line order.
     pub fn tokens(&self) -> &[Token] {

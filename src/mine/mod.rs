@@ -335,6 +335,28 @@ fn render_spaced(t: &Template, line: &[u8]) -> Option<String> {
     Some(String::from_utf8_lossy(&out).into_owned())
 }
 
+/// The miner's reusable line buffer, boxed: lending it out for a line (`std::mem::take`) and
+/// putting it back moves one pointer instead of the buffer's fields. Taken, it is empty and
+/// reads as an empty line; it allocates a buffer again only if written before being put back.
+#[derive(Debug, Clone, Default)]
+struct LineBuf(Option<Box<MaskedLine>>);
+
+/// What an empty [`LineBuf`] reads as.
+static EMPTY_LINE: MaskedLine = MaskedLine::new();
+
+impl std::ops::Deref for LineBuf {
+    type Target = MaskedLine;
+    fn deref(&self) -> &MaskedLine {
+        self.0.as_deref().unwrap_or(&EMPTY_LINE)
+    }
+}
+
+impl std::ops::DerefMut for LineBuf {
+    fn deref_mut(&mut self) -> &mut MaskedLine {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
 /// The streaming template miner. See the module documentation.
 #[derive(Debug, Clone)]
 pub struct Miner {
@@ -358,8 +380,7 @@ pub struct Miner {
     stats: MinerStats,
     evicted: std::collections::VecDeque<EvictedCluster>,
     // Per-line scratch, reused.
-    /// Boxed so that lending it out for a line moves a pointer, not the buffer's fields.
-    buf: Option<Box<MaskedLine>>,
+    buf: LineBuf,
     params: Vec<Param>,
     newly_var: Vec<(usize, Box<[u8]>)>,
 }
@@ -389,7 +410,7 @@ impl Miner {
             next_id: 1,
             stats: MinerStats::default(),
             evicted: std::collections::VecDeque::new(),
-            buf: Some(Box::default()),
+            buf: LineBuf::default(),
             params: Vec::new(),
             newly_var: Vec::new(),
         }
@@ -539,7 +560,7 @@ impl Miner {
     /// Learn from one message body (`ts`: its time, if known). Returns its cluster, how it
     /// got there, and its parameter values.
     pub fn observe<'a>(&'a mut self, msg: &'a [u8], ts: Option<Timestamp>) -> Observation<'a> {
-        let mut buf = self.buf.take().unwrap_or_default();
+        let mut buf = std::mem::take(&mut self.buf);
         self.masker.mask(msg, &mut buf);
         self.stats.lines += 1;
         if buf.truncated() {
@@ -559,7 +580,7 @@ impl Miner {
             }
         };
         self.record(slot, &buf, skel, msg, ts);
-        self.buf = Some(buf);
+        self.buf = buf;
         Observation {
             cluster: ClusterId(self.slot(slot).id),
             outcome,
