@@ -22,6 +22,14 @@ pub(crate) struct Blocks {
 }
 
 impl Blocks {
+    /// No line classified yet.
+    pub(crate) const fn new() -> Self {
+        Blocks {
+            ws: Vec::new(),
+            special: Vec::new(),
+        }
+    }
+
     /// Heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
         (self.ws.capacity() + self.special.capacity()) * std::mem::size_of::<u64>()
@@ -44,7 +52,9 @@ impl Blocks {
         // The last part goes through the same block code, from a copy padded with blanks.
         let mut padded = [b' '; BLOCK];
         padded[..rest.len()].copy_from_slice(rest);
-        let (mut w, s) = full_block(&padded);
+        // Only the 16-byte parts that hold line bytes are classified; the others stay 0
+        // (blank padding is neither special nor, past the end, anything but whitespace below).
+        let (mut w, s) = part_block(&padded, rest.len().div_ceil(16));
         // Everything past the end reads as whitespace: a word always ends at the line's end.
         w |= u64::MAX.checked_shl(rest.len() as u32).unwrap_or(0);
         self.ws.push(w);
@@ -129,10 +139,17 @@ fn is_special(b: u8) -> bool {
     b.is_ascii_digit() || matches!(b, b'/' | b'@' | b'\\' | PH)
 }
 
-/// Both masks of a 64-byte block with SSE2, which every x86-64 CPU has.
-#[cfg(target_arch = "x86_64")]
+/// Both masks of a 64-byte block.
 #[inline]
 fn full_block(block: &[u8]) -> (u64, u64) {
+    part_block(block, BLOCK / 16)
+}
+
+/// Both masks of the first `parts` 16-byte parts of a 64-byte block (bits of the other parts
+/// are 0), with SSE2, which every x86-64 CPU has.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn part_block(block: &[u8], parts: usize) -> (u64, u64) {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8, _mm_sub_epi8,
@@ -149,7 +166,7 @@ fn full_block(block: &[u8]) -> (u64, u64) {
             _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(span as i8)), d)
         };
         let eq = |x: __m128i, c: u8| _mm_cmpeq_epi8(x, _mm_set1_epi8(c as i8));
-        for (k, part) in block.chunks_exact(16).enumerate() {
+        for (k, part) in block.chunks_exact(16).enumerate().take(parts) {
             let x = _mm_loadu_si128(part.as_ptr().cast());
             let w = _mm_or_si128(eq(x, b' '), in_range(x, 0x09, 4));
             let s = _mm_or_si128(
@@ -163,11 +180,11 @@ fn full_block(block: &[u8]) -> (u64, u64) {
     (ws, special)
 }
 
-/// Both masks of a 64-byte block, one byte at a time.
+/// Both masks of the first `parts` 16-byte parts of a 64-byte block, one byte at a time.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn full_block(block: &[u8]) -> (u64, u64) {
-    scalar_block(block)
+fn part_block(block: &[u8], parts: usize) -> (u64, u64) {
+    scalar_block(&block[..(16 * parts).min(block.len())])
 }
 
 /// The portable version of [`full_block`], also the reference it is tested against.

@@ -157,8 +157,13 @@ pub struct MaskedLine {
 
 impl MaskedLine {
     /// An empty buffer.
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        MaskedLine {
+            tokens: Vec::new(),
+            masked: Vec::new(),
+            truncated: false,
+            blocks: blocks::Blocks::new(),
+        }
     }
     /// The line as the miner reads it.
     pub fn view(&self) -> Masked<'_> {
@@ -184,6 +189,13 @@ impl MaskedLine {
     pub fn masked(&self, i: usize) -> &[u8] {
         let t = &self.tokens[i];
         &self.masked[t.m_start as usize..t.m_end as usize]
+    }
+    /// Masked form of a token of this line (one of [`MaskedLine::tokens`]).
+    #[inline]
+    pub fn masked_form(&self, t: &Token) -> &[u8] {
+        self.masked
+            .get(t.m_start as usize..t.m_end as usize)
+            .unwrap_or_default()
     }
     /// Raw bytes of token `i` in `line` (the line that was masked into this buffer).
     pub fn raw<'l>(&self, line: &'l [u8], i: usize) -> &'l [u8] {
@@ -249,6 +261,7 @@ impl<'a> Masked<'a> {
         self.tokens.is_empty()
     }
     /// Masked form of token `i` (empty when there is no such token).
+    #[inline]
     pub fn masked(&self, i: usize) -> &'a [u8] {
         match self.tokens.get(i) {
             Some(t) => self
@@ -257,6 +270,13 @@ impl<'a> Masked<'a> {
                 .unwrap_or_default(),
             None => &[],
         }
+    }
+    /// Masked form of a token of this line (one of [`Masked::tokens`]).
+    #[inline]
+    pub fn masked_form(&self, t: &Token) -> &'a [u8] {
+        self.masked
+            .get(t.m_start as usize..t.m_end as usize)
+            .unwrap_or_default()
     }
     /// Raw bytes of token `i` in `line` (the line that was masked).
     pub fn raw<'l>(&self, line: &'l [u8], i: usize) -> &'l [u8] {
@@ -530,10 +550,18 @@ fn next_word(line: &[u8], mut i: usize) -> Option<(usize, usize)> {
 /// A number word followed by a byte-size unit word (`5.2 KB,`): the end of the pair and the
 /// length of the trailing punctuation after the unit.
 fn spaced_size(line: &[u8], word: &[u8], end: usize) -> Option<(usize, usize)> {
-    if word.is_empty() || !word[0].is_ascii_digit() || scan::number(word) != word.len() {
+    if word.is_empty() || !word[0].is_ascii_digit() {
         return None;
     }
     let (s, e) = next_word(line, end)?;
+    // Every unit starts with one of these letters: most numbers are not followed by a unit,
+    // and this settles them before the number is read.
+    if !matches!(line[s], b'B' | b'K' | b'M' | b'G' | b'T' | b'P' | b'k') {
+        return None;
+    }
+    if scan::number(word) != word.len() {
+        return None;
+    }
     let w = &line[s..e];
     let t = trailing_closers(w, false);
     if scan::is_spaced_size_unit(&w[..w.len() - t]) {
@@ -679,6 +707,17 @@ fn mask_core_f(core: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
             let ip = scan::ipv4(&core[1..]);
             if ip > 0 && (1 + ip == len || core[1 + ip] == b':') {
                 out.push(b'/');
+                // What `mask_core` makes of the address, without scanning it again: an
+                // address alone, or with a numeric port.
+                if 1 + ip == len {
+                    out.push(PH);
+                    return VarKind::Ip;
+                }
+                let port = &core[2 + ip..];
+                if !port.is_empty() && scan::digits(port) == port.len() {
+                    out.extend_from_slice(&[PH, b':', PH]);
+                    return VarKind::Ip;
+                }
                 return mask_core(&core[1..], out);
             }
         }

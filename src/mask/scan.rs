@@ -212,14 +212,30 @@ pub(crate) fn ipv4(s: &[u8]) -> usize {
             }
             i += 1;
         }
-        let start = i;
-        let mut v = 0u32;
-        // A fourth digit already rules the part out, so the run is read no further.
-        while i < s.len() && i - start < 4 && is_digit(s[i]) {
-            v = v * 10 + u32::from(s[i] - b'0');
-            i += 1;
+        // The digits are read one by one at fixed offsets: a part is 1-3 digits, and a
+        // fourth digit rules it out.
+        let a = digit_value(s, i);
+        if a > 9 {
+            return 0;
         }
-        if i == start || i - start > 3 || v > 255 {
+        let b = digit_value(s, i + 1);
+        let v = if b > 9 {
+            i += 1;
+            a
+        } else {
+            let c = digit_value(s, i + 2);
+            if c > 9 {
+                i += 2;
+                a * 10 + b
+            } else {
+                if digit_value(s, i + 3) <= 9 {
+                    return 0;
+                }
+                i += 3;
+                a * 100 + b * 10 + c
+            }
+        };
+        if v > 255 {
             return 0;
         }
     }
@@ -228,6 +244,13 @@ pub(crate) fn ipv4(s: &[u8]) -> usize {
         return 0;
     }
     i
+}
+
+/// The value of the digit at `s[i]`, or a number above 9 for another byte or past the end.
+#[inline(always)]
+fn digit_value(s: &[u8], i: usize) -> u32 {
+    s.get(i)
+        .map_or(u32::MAX, |&b| u32::from(b.wrapping_sub(b'0')))
 }
 
 /// IPv6 address: hex groups of 1-4 digits separated by `:`, with either 7 separators or a
@@ -519,33 +542,59 @@ pub(crate) fn is_month(w: &[u8]) -> bool {
 }
 
 /// Whether `w`'s first three letters are those of a day or month name: the cheap test before
-/// [`is_day`] and [`is_month`] are asked about a word that may open a written-out date.
+/// [`is_day`] and [`is_month`] are asked about a word that may open a written-out date. Most
+/// words of a line go through it, so it is one multiply and one table read (a perfect hash of
+/// the 19 keys) instead of a scan of the list.
 #[inline]
 pub(crate) fn may_start_datetime(w: &[u8]) -> bool {
-    const KEYS: [u32; 19] = [
-        k(b"jan"),
-        k(b"feb"),
-        k(b"mar"),
-        k(b"apr"),
-        k(b"may"),
-        k(b"jun"),
-        k(b"jul"),
-        k(b"aug"),
-        k(b"sep"),
-        k(b"oct"),
-        k(b"nov"),
-        k(b"dec"),
-        k(b"mon"),
-        k(b"tue"),
-        k(b"wed"),
-        k(b"thu"),
-        k(b"fri"),
-        k(b"sat"),
-        k(b"sun"),
-    ];
     let key = key3(w);
-    key != 0 && KEYS.contains(&key)
+    key != 0 && DATE_WORDS[date_slot(key)] == key
 }
+
+/// The day and month keys ([`key3`] of their names).
+const DATE_KEYS: [u32; 19] = [
+    k(b"jan"),
+    k(b"feb"),
+    k(b"mar"),
+    k(b"apr"),
+    k(b"may"),
+    k(b"jun"),
+    k(b"jul"),
+    k(b"aug"),
+    k(b"sep"),
+    k(b"oct"),
+    k(b"nov"),
+    k(b"dec"),
+    k(b"mon"),
+    k(b"tue"),
+    k(b"wed"),
+    k(b"thu"),
+    k(b"fri"),
+    k(b"sat"),
+    k(b"sun"),
+];
+
+/// Multiplier that sends the 19 [`DATE_KEYS`] to 19 different slots of 32 (found by a search;
+/// the table's construction fails to compile if two keys ever shared a slot).
+const DATE_MUL: u64 = 0x55c5_0e4b_ee47_21d7;
+
+#[inline]
+const fn date_slot(key: u32) -> usize {
+    ((key as u64).wrapping_mul(DATE_MUL) >> 59) as usize
+}
+
+/// [`DATE_KEYS`] by [`date_slot`]; 0 (no key) in the free slots.
+static DATE_WORDS: [u32; 32] = {
+    let mut t = [0u32; 32];
+    let mut i = 0;
+    while i < DATE_KEYS.len() {
+        let s = date_slot(DATE_KEYS[i]);
+        assert!(t[s] == 0, "two date keys share a slot");
+        t[s] = DATE_KEYS[i];
+        i += 1;
+    }
+    t
+};
 
 /// English day names (three letters or full, any case).
 pub(crate) fn is_day(w: &[u8]) -> bool {
@@ -564,6 +613,46 @@ pub(crate) fn is_day(w: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The plain loop [`ipv4`] must agree with.
+    fn ipv4_reference(s: &[u8]) -> usize {
+        let mut i = 0;
+        for part in 0..4 {
+            if part > 0 {
+                if s.get(i) != Some(&b'.') {
+                    return 0;
+                }
+                i += 1;
+            }
+            let start = i;
+            let mut v = 0u32;
+            while i < s.len() && i - start < 4 && is_digit(s[i]) {
+                v = v * 10 + u32::from(s[i] - b'0');
+                i += 1;
+            }
+            if i == start || i - start > 3 || v > 255 {
+                return 0;
+            }
+        }
+        if i + 1 < s.len() && s[i] == b'.' && is_digit(s[i + 1]) {
+            return 0;
+        }
+        i
+    }
+
+    proptest! {
+        #[test]
+        fn ipv4_agrees_with_the_plain_loop(s in "[0-9.:x]{0,20}") {
+            prop_assert_eq!(ipv4(s.as_bytes()), ipv4_reference(s.as_bytes()));
+        }
+
+        #[test]
+        fn ipv4_agrees_on_address_like_text(a in 0u32..1200, b in 0u32..300, c in 0u32..300, d in 0u32..3000, tail in "[.:0-9a]{0,3}") {
+            let s = format!("{a}.{b}.{c}.{d}{tail}");
+            prop_assert_eq!(ipv4(s.as_bytes()), ipv4_reference(s.as_bytes()));
+        }
+    }
 
     #[test]
     fn numbers() {
@@ -592,6 +681,14 @@ mod tests {
         assert_eq!(ipv4(b"300.1.1.1"), 0);
         assert_eq!(ipv4(b"1.2.3"), 0);
         assert_eq!(ipv4(b"1.2.3.4.5"), 0);
+        assert_eq!(ipv4(b"1.2.3.4."), 7);
+        assert_eq!(ipv4(b"1.2.3.4.x"), 7);
+        assert_eq!(ipv4(b"1.2.3.1234"), 0);
+        assert_eq!(ipv4(b"1.2.3.256"), 0);
+        assert_eq!(ipv4(b"255.255.255.255"), 15);
+        assert_eq!(ipv4(b"01.2.3.4/8"), 8);
+        assert_eq!(ipv4(b"1.2.3."), 0);
+        assert_eq!(ipv4(b"1..3.4"), 0);
         assert_eq!(ipv6(b"fe80::1"), 7);
         assert_eq!(ipv6(b"2001:db8:0:0:0:0:2:1"), 20);
         assert_eq!(ipv6(b"07:07:00"), 0);
@@ -638,5 +735,22 @@ mod tests {
         assert!(!is_spaced_size_unit(b"bytes"));
         assert!(is_month(b"Jun") && is_month(b"june") && !is_month(b"Junk1"));
         assert!(is_day(b"Fri") && !is_day(b"Fr"));
+    }
+
+    #[test]
+    fn date_word_table_holds_every_key_and_nothing_else() {
+        for key in DATE_KEYS {
+            let w = key.to_le_bytes();
+            assert!(may_start_datetime(&w[..3]));
+            assert!(may_start_datetime(&[w[0] & !0x20, w[1], w[2], b'x']));
+        }
+        for w in [&b"jam"[..], b"Ju", b"sunk1", b"xyz", b"Ma", b"mob"] {
+            assert_eq!(
+                may_start_datetime(w),
+                w.len() >= 3 && (is_day(&w[..3]) || is_month(&w[..3]))
+            );
+        }
+        let listed = DATE_WORDS.iter().filter(|&&k| k != 0).count();
+        assert_eq!(listed, DATE_KEYS.len());
     }
 }

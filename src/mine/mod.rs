@@ -335,6 +335,28 @@ fn render_spaced(t: &Template, line: &[u8]) -> Option<String> {
     Some(String::from_utf8_lossy(&out).into_owned())
 }
 
+/// The miner's reusable line buffer, boxed: lending it out for a line (`std::mem::take`) and
+/// putting it back moves one pointer instead of the buffer's fields. Taken, it is empty and
+/// reads as an empty line; it allocates a buffer again only if written before being put back.
+#[derive(Debug, Clone, Default)]
+struct LineBuf(Option<Box<MaskedLine>>);
+
+/// What an empty [`LineBuf`] reads as.
+static EMPTY_LINE: MaskedLine = MaskedLine::new();
+
+impl std::ops::Deref for LineBuf {
+    type Target = MaskedLine;
+    fn deref(&self) -> &MaskedLine {
+        self.0.as_deref().unwrap_or(&EMPTY_LINE)
+    }
+}
+
+impl std::ops::DerefMut for LineBuf {
+    fn deref_mut(&mut self) -> &mut MaskedLine {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
 /// The streaming template miner. See the module documentation.
 #[derive(Debug, Clone)]
 pub struct Miner {
@@ -358,7 +380,7 @@ pub struct Miner {
     stats: MinerStats,
     evicted: std::collections::VecDeque<EvictedCluster>,
     // Per-line scratch, reused.
-    buf: MaskedLine,
+    buf: LineBuf,
     params: Vec<Param>,
     newly_var: Vec<(usize, Box<[u8]>)>,
 }
@@ -388,7 +410,7 @@ impl Miner {
             next_id: 1,
             stats: MinerStats::default(),
             evicted: std::collections::VecDeque::new(),
-            buf: MaskedLine::new(),
+            buf: LineBuf::default(),
             params: Vec::new(),
             newly_var: Vec::new(),
         }
@@ -996,7 +1018,7 @@ impl Miner {
                 }
             } else {
                 let r = toks[c.template.line_index(j, n)].raw_range();
-                let (lead, trail) = w.literal_ends();
+                let (lead, trail) = c.template.literal_ends(j);
                 let len = r.end - r.start;
                 if lead + trail <= len {
                     (r.start + lead, r.end - trail)

@@ -153,14 +153,53 @@ pub(crate) fn words_overlap(a: &Word, b: &Word) -> bool {
     }
 }
 
+/// Byte-string equality, with the short strings of masked words compared by a few word
+/// loads instead of a call to `memcmp` (whose call overhead dominates at these lengths).
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n >= 8 {
+        if n > 16 {
+            return a == b;
+        }
+        return load8(a, 0) == load8(b, 0) && load8(a, n - 8) == load8(b, n - 8);
+    }
+    if n >= 4 {
+        return load4(a, 0) == load4(b, 0) && load4(a, n - 4) == load4(b, n - 4);
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// Eight bytes of `s` from `i` (the caller checks the length) as one number.
+#[inline(always)]
+fn load8(s: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&s[i..i + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// Four bytes of `s` from `i` (the caller checks the length) as one number.
+#[inline(always)]
+fn load4(s: &[u8], i: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&s[i..i + 4]);
+    u32::from_le_bytes(w)
+}
+
 /// A template: its words, the index of its gap if any, and the hash of every literal word
 /// (the masker's token hash, 0 for other words) so that comparisons with a line's tokens
-/// usually settle on a number instead of the bytes.
+/// usually settle on a number instead of the bytes. The hashes and the words' literal ends
+/// are derived from the words ([`Template::rehash`]), so they never make two templates differ.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Template {
     pub(crate) words: Vec<Word>,
     pub(crate) gap: Option<usize>,
     hashes: Vec<u64>,
+    /// [`Word::literal_ends`] of every word, read for each parameter of each line.
+    ends: Vec<(u32, u32)>,
 }
 
 impl Template {
@@ -170,12 +209,13 @@ impl Template {
             words,
             gap,
             hashes: Vec::new(),
+            ends: Vec::new(),
         };
         t.rehash();
         t
     }
 
-    /// Recompute the literal hashes after the words changed.
+    /// Recompute the literal hashes and ends after the words changed.
     pub(crate) fn rehash(&mut self) {
         self.hashes = self
             .words
@@ -188,13 +228,31 @@ impl Template {
                 }
             })
             .collect();
+        self.ends = self
+            .words
+            .iter()
+            .map(|w| {
+                let (a, b) = w.literal_ends();
+                (
+                    u32::try_from(a).unwrap_or(u32::MAX),
+                    u32::try_from(b).unwrap_or(u32::MAX),
+                )
+            })
+            .collect();
+    }
+
+    /// [`Word::literal_ends`] of word `j`, as computed when the words last changed.
+    #[inline]
+    pub(crate) fn literal_ends(&self, j: usize) -> (usize, usize) {
+        let (a, b) = self.ends[j];
+        (a as usize, b as usize)
     }
 
     /// Whether word `i` matches the line's token `t` (hash first for literals).
     #[inline]
     fn word_matches(&self, i: usize, ml: Masked<'_>, t: usize) -> bool {
         match &self.words[i] {
-            Word::Lit(l) => self.hashes[i] == ml.tokens()[t].hash() && **l == *ml.masked(t),
+            Word::Lit(l) => self.hashes[i] == ml.tokens()[t].hash() && same_bytes(l, ml.masked(t)),
             w => w.matches(ml.masked(t)),
         }
     }
@@ -245,7 +303,18 @@ impl Template {
         let n = ml.len();
         let m = self.words.len();
         match self.gap {
-            None => n == m && (0..m).all(|i| self.word_matches(i, ml, i)),
+            None => {
+                n == m
+                    && self
+                        .words
+                        .iter()
+                        .zip(&self.hashes)
+                        .zip(ml.tokens())
+                        .all(|((w, &h), t)| match w {
+                            Word::Lit(l) => h == t.hash() && same_bytes(l, ml.masked_form(t)),
+                            w => w.matches(ml.masked_form(t)),
+                        })
+            }
             Some(g) => {
                 n + 1 >= m
                     && (0..g).all(|i| self.word_matches(i, ml, i))
