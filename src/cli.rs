@@ -357,7 +357,8 @@ struct InputArgs {
 /// How templates are mined.
 #[derive(Debug, Args)]
 struct MineArgs {
-    /// Most templates kept; beyond it the least recently seen is evicted (and counted).
+    /// Most templates kept, each taking about 2 KB of memory; beyond it the least recently
+    /// seen is evicted (and counted).
     #[arg(
         long,
         value_name = "N",
@@ -420,7 +421,8 @@ struct MineCmdArgs {
     #[command(flatten)]
     input: InputArgs,
 
-    /// Most templates kept; beyond it the least recently seen is evicted (and counted).
+    /// Most templates kept, each taking about 2 KB of memory; beyond it the least recently
+    /// seen is evicted (and counted).
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     max_clusters: usize,
 

@@ -365,7 +365,17 @@ impl Series {
     }
 
     /// Adds every entry of `other`, mapping its keys through `map` (monotone).
+    ///
+    /// A short `other` (an evicted cluster's few buckets going into the catch-all, say) is
+    /// added entry by entry, so the cost does not grow with `self`: relabelling one cluster
+    /// after another into a large series stays linear overall.
     fn absorb(&mut self, other: &Series, map: impl Fn(i64) -> i64) {
+        if other.len() <= SIDE_MAX {
+            for (k, v) in other.iter() {
+                self.add(map(k), v);
+            }
+            return;
+        }
         let mut mapped: Vec<(i64, u64)> = Vec::with_capacity(other.len());
         for (k, v) in other.iter() {
             let nk = map(k);
@@ -1447,6 +1457,36 @@ mod tests {
             .max_param_entries(1_000)
             .build()
             .unwrap_or_default()
+    }
+
+    /// A series built from `(key, count)` pairs, one `add` each.
+    fn series(pairs: &[(i64, u64)]) -> Series {
+        let mut s = Series::default();
+        for &(k, v) in pairs {
+            s.add(k, v);
+        }
+        s
+    }
+
+    #[test]
+    fn absorbing_a_short_series_entry_by_entry_equals_the_merge_of_sorted_runs() {
+        let big: Vec<(i64, u64)> = (0..500).map(|i| (i * 3, 1 + (i as u64 % 5))).collect();
+        for short in [
+            vec![(4, 2), (300, 1), (1499, 7), (2000, 1)],
+            vec![(-5, 1)],
+            (0..SIDE_MAX as i64).map(|i| (i * 41, 1)).collect(),
+            (0..SIDE_MAX as i64 + 1).map(|i| (i * 41, 1)).collect(),
+        ] {
+            let mut a = series(&big);
+            a.absorb(&series(&short), |k| k / 2);
+            let mut expect: std::collections::BTreeMap<i64, u64> = big.iter().copied().collect();
+            for (k, v) in &short {
+                *expect.entry(k / 2).or_insert(0) += v;
+            }
+            let got: Vec<(i64, u64)> = a.iter().collect();
+            let want: Vec<(i64, u64)> = expect.into_iter().collect();
+            assert_eq!(got, want, "absorbing {} entries", short.len());
+        }
     }
 
     #[test]
