@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::history::ReviewHistory;
@@ -222,13 +223,43 @@ pub fn read_records<F>(cfg: &ReadConfig, mut f: F) -> ReadSummary
 where
     F: FnMut(Group, &Event<'_>, &Record<'_>),
 {
+    read_events(cfg, |input, ev, info| {
+        let rec = input.format.parse(ev.head);
+        info.note(&rec);
+        f(input.group, ev, &rec);
+        ControlFlow::Continue(())
+    })
+}
+
+/// The input an event comes from, as [`read_events`] hands it out.
+pub(crate) struct Reading<'a> {
+    /// Position of the input in the run (baseline inputs first).
+    pub run: usize,
+    /// Baseline or target.
+    pub group: Group,
+    /// How its headers read.
+    pub format: &'a Arc<HeaderFormat>,
+}
+
+/// Opens every input in order (baseline inputs first), detects its header format and calls
+/// `f` with each of its events and its entry of the summary. An input that cannot be opened
+/// or fails part way is recorded with its error and the next one is read; `f` returning
+/// `Break` stops the reading.
+pub(crate) fn read_events<F>(cfg: &ReadConfig, mut f: F) -> ReadSummary
+where
+    F: FnMut(&Reading<'_>, &Event<'_>, &mut InputInfo) -> ControlFlow<()>,
+{
     let mut summary = ReadSummary::default();
     let all = cfg
         .baseline
         .iter()
         .map(|s| (Group::Baseline, s))
         .chain(cfg.inputs.iter().map(|s| (Group::Target, s)));
+    let mut stopped = false;
     for (idx, (group, spec)) in all.enumerate() {
+        if stopped {
+            break;
+        }
         let source = u32::try_from(idx).unwrap_or(u32::MAX);
         let mut info = InputInfo::new(spec.display_name(), group);
         let mut input = match Input::open(spec) {
@@ -242,11 +273,15 @@ where
         info.access = Some(input.access());
         info.compression = Some(input.compression());
         let (format, sample) = detect_format(&mut input, cfg);
+        let format = Arc::new(format);
         info.sample = sample;
+        let reading = Reading {
+            run: summary.inputs.len(),
+            group,
+            format: &format,
+        };
         let mut unreported = 0u64;
         let result = input.for_each_event(source, &cfg.split, |ev| {
-            let rec = format.parse(ev.head);
-            info.note(&rec);
             // Kept up to date here so that an input that fails part way still reports the
             // lines it delivered; a complete read replaces these with the splitter's stats.
             info.stats.events += 1;
@@ -256,11 +291,12 @@ where
                 crate::progress::add_lines(unreported);
                 unreported = 0;
             }
-            f(group, ev, &rec);
-            ControlFlow::Continue(())
+            let flow = f(&reading, ev, &mut info);
+            stopped = flow.is_break();
+            flow
         });
         crate::progress::add_lines(unreported);
-        info.header = Some(format);
+        info.header = Some(Arc::unwrap_or_clone(format));
         match result {
             Ok(stats) => info.stats = stats,
             Err(e) => info.error = Some(e.to_string()),

@@ -18,8 +18,7 @@ use std::ops::ControlFlow;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use super::{InputInfo, ReadConfig, ReadSummary, Sink, detect_format};
-use crate::input::Input;
+use super::{InputInfo, ReadConfig, ReadSummary, Sink, read_events};
 use crate::mask::{MaskedBatch, MaskedLine, Masker};
 use crate::record::{HeaderFormat, Level, Record, Timestamp};
 use crate::window::Group;
@@ -326,91 +325,35 @@ fn prepare(batch: Batch, masker: Masker, mut p: Prepared) -> Prepared {
     p
 }
 
-/// Reads every input in order (baseline inputs first) and hands out its events in batches.
-///
-/// Each input gets its own header format, detected from its first lines (or the given
-/// `--log-format`), as in [`read_records`](super::read_records). An input that cannot be
-/// opened or fails part way is recorded in the summary with its error; the other inputs are
-/// still read. `dispatch` stops the reading by returning `Break`.
+/// Reads every input in order (see [`read_events`]) and hands out its events in batches.
+/// `dispatch` stops the reading by returning `Break`.
 fn read_batches<F, B>(cfg: &ReadConfig, mut buffer: B, mut dispatch: F) -> ReadSummary
 where
     F: FnMut(Batch) -> ControlFlow<()>,
     B: FnMut() -> Vec<u8>,
 {
-    let mut summary = ReadSummary::default();
-    let all = cfg
-        .baseline
-        .iter()
-        .map(|s| (Group::Baseline, s))
-        .chain(cfg.inputs.iter().map(|s| (Group::Target, s)));
     let mut batch = Batch::new(0, buffer());
     let mut stopped = false;
-    for (idx, (group, spec)) in all.enumerate() {
-        if stopped {
-            break;
+    let summary = read_events(cfg, |input, ev, _| {
+        if batch.inputs.last().map(|i| i.run) != Some(input.run) {
+            batch.inputs.push(BatchInput {
+                run: input.run,
+                group: input.group,
+                format: Arc::clone(input.format),
+            });
         }
-        let source = u32::try_from(idx).unwrap_or(u32::MAX);
-        let mut info = InputInfo::new(spec.display_name(), group);
-        let mut input = match Input::open(spec) {
-            Ok(i) => i,
-            Err(e) => {
-                info.error = Some(e.to_string());
-                summary.inputs.push(info);
-                continue;
+        let slot = u32::try_from(batch.inputs.len() - 1).unwrap_or(u32::MAX);
+        batch.data.extend_from_slice(ev.head);
+        batch.events.push((batch.data.len(), ev.lines, slot));
+        if batch.data.len() >= BATCH_BYTES || batch.events.len() >= BATCH_EVENTS {
+            let next = Batch::new(batch.index + 1, buffer());
+            if dispatch(std::mem::replace(&mut batch, next)).is_break() {
+                stopped = true;
+                return ControlFlow::Break(());
             }
-        };
-        info.access = Some(input.access());
-        info.compression = Some(input.compression());
-        let (format, sample) = detect_format(&mut input, cfg);
-        let format = Arc::new(format);
-        info.sample = sample;
-        let run = summary.inputs.len();
-        let mut slot: Option<u32> = None;
-        let mut unreported = 0u64;
-        let result = input.for_each_event(source, &cfg.split, |ev| {
-            let s = match slot {
-                Some(s) => s,
-                None => {
-                    batch.inputs.push(BatchInput {
-                        run,
-                        group,
-                        format: Arc::clone(&format),
-                    });
-                    let s = u32::try_from(batch.inputs.len() - 1).unwrap_or(u32::MAX);
-                    slot = Some(s);
-                    s
-                }
-            };
-            batch.data.extend_from_slice(ev.head);
-            batch.events.push((batch.data.len(), ev.lines, s));
-            // Kept up to date here so that an input that fails part way still reports the
-            // lines it delivered; a complete read replaces these with the splitter's stats.
-            info.stats.events += 1;
-            info.stats.lines += u64::from(ev.lines);
-            unreported += u64::from(ev.lines);
-            if unreported >= crate::progress::BATCH_LINES {
-                crate::progress::add_lines(unreported);
-                unreported = 0;
-            }
-            if batch.data.len() >= BATCH_BYTES || batch.events.len() >= BATCH_EVENTS {
-                let next = Batch::new(batch.index + 1, buffer());
-                let full = std::mem::replace(&mut batch, next);
-                slot = None;
-                if dispatch(full).is_break() {
-                    stopped = true;
-                    return ControlFlow::Break(());
-                }
-            }
-            ControlFlow::Continue(())
-        });
-        crate::progress::add_lines(unreported);
-        info.header = Some(Arc::unwrap_or_clone(format));
-        match result {
-            Ok(stats) => info.stats = stats,
-            Err(e) => info.error = Some(e.to_string()),
         }
-        summary.inputs.push(info);
-    }
+        ControlFlow::Continue(())
+    });
     if !stopped && !batch.events.is_empty() {
         let _ = dispatch(batch);
     }
