@@ -1151,6 +1151,7 @@ pub struct Analysed {
 
 /// Reads, mines and analyses: the main job up to the findings.
 pub fn analyse(read: &ReadConfig, cfg: &AnalyseConfig) -> Result<Analysed, Error> {
+    warm_up_summary();
     let mined = mine_with(read, &cfg.mine, None, true, 0)?;
     if mined.read.inputs.iter().all(|i| i.access.is_none()) {
         // Nothing could be opened: the input errors say why; there is nothing to analyse.
@@ -1165,6 +1166,21 @@ pub fn analyse(read: &ReadConfig, cfg: &AnalyseConfig) -> Result<Analysed, Error
         ));
     }
     finish_analysis(mined, !read.baseline.is_empty(), &read.detect, cfg)
+}
+
+/// Starts building, on a thread of its own, what the summary step needs once reading is done
+/// (the tokenizer that measures the evidence, the redaction patterns), so that this fixed cost
+/// overlaps with reading instead of following it. The thread is not waited for: whoever needs
+/// these first simply waits for the build already under way.
+fn warm_up_summary() {
+    let spawned = std::thread::Builder::new()
+        .name("logsift-warm-up".into())
+        .spawn(|| {
+            crate::llm::tokens::warm_up();
+            crate::redact::warm_up();
+        });
+    // Without a thread the same work happens on first use, as it would anyway.
+    drop(spawned);
 }
 
 /// Analyses a state written by `logsift mine --emit-state` (or merged from such states)

@@ -13,6 +13,9 @@ use std::path::Path;
 
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
+use std::hash::BuildHasherDefault;
+
+use crate::window::IdHasher;
 
 use crate::score::Flag;
 
@@ -498,7 +501,8 @@ const MAX_COMPONENT_BYTES: usize = 128;
 /// known allocates nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComponentTally {
-    by_cluster: HashMap<u32, Vec<(String, u64)>>,
+    /// Keyed with the cheap id hash: this map is touched once per event.
+    by_cluster: HashMap<u32, Vec<(String, u64)>, BuildHasherDefault<IdHasher>>,
 }
 
 impl ComponentTally {

@@ -610,6 +610,12 @@ pub(super) fn suspicious(s: &str, scope: &Scope, out: &mut Vec<Cand>) {
     }
 }
 
+/// Compiles every pattern of this module now (see [`crate::redact::warm_up`]).
+pub(super) fn warm_up() {
+    LazyLock::force(&COMPILED);
+    LazyLock::force(&B64_RUN);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

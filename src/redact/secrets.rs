@@ -965,6 +965,28 @@ pub(super) fn hosts(s: &str, out: &mut Vec<Cand>) {
     }
 }
 
+/// Compiles every pattern of this module now (see [`crate::redact::warm_up`]).
+pub(super) fn warm_up() {
+    LazyLock::force(&VENDORS);
+    LazyLock::force(&AWS_SECRET);
+    LazyLock::force(&CREDENTIAL);
+    LazyLock::force(&GENERIC);
+    LazyLock::force(&CREDENTIAL_XML);
+    LazyLock::force(&CREDENTIAL_FLAG);
+    LazyLock::force(&AUTH_HEADER);
+    LazyLock::force(&COOKIE_HEADER);
+    LazyLock::force(&BEARER);
+    LazyLock::force(&BASIC);
+    LazyLock::force(&JWT);
+    LazyLock::force(&PEM_BLOCK);
+    LazyLock::force(&PEM_BEGIN);
+    LazyLock::force(&URL_PASSWORD);
+    LazyLock::force(&URL_TOKEN_USER);
+    LazyLock::force(&CARD);
+    LazyLock::force(&EMAIL);
+    LazyLock::force(&HOSTNAME);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
