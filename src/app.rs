@@ -844,7 +844,12 @@ pub fn read_state(path: &Path) -> Result<StateFile, Error> {
             path.display()
         ))
     })?;
-    let mut r = BufReader::new(file);
+    read_state_from(BufReader::new(file), path)
+}
+
+/// [`read_state`] from any reader (the bytes of a state file); `path` only names the file in
+/// messages. Damaged or foreign data gives an error, never a panic.
+pub fn read_state_from(mut r: impl Read, path: &Path) -> Result<StateFile, Error> {
     let miner =
         Miner::load(&mut r).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
     let mut rest = Vec::new();
