@@ -1309,10 +1309,11 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
         return Err("empty duration; write e.g. 30m, 2h or 1h30m".into());
     }
     if let Ok(secs) = t.parse::<u64>() {
-        return i64::try_from(secs)
-            .ok()
-            .and_then(|s| s.checked_mul(1_000))
-            .ok_or_else(|| format!("duration {t:?} is too long"));
+        return match i64::try_from(secs).ok().and_then(|s| s.checked_mul(1_000)) {
+            None => Err(format!("duration {t:?} is too long")),
+            Some(0) => Err(format!("duration {t:?} must be longer than zero")),
+            Some(ms) => Ok(ms),
+        };
     }
     let b = t.as_bytes();
     let mut i = 0;
