@@ -880,7 +880,12 @@ pub fn read_state(path: &Path) -> Result<StateFile, Error> {
             path.display()
         ))
     })?;
-    let mut r = BufReader::new(file);
+    read_state_from(BufReader::new(file), path)
+}
+
+/// [`read_state`] from any reader (the bytes of a state file); `path` only names the file in
+/// messages. Damaged or foreign data gives an error, never a panic.
+pub fn read_state_from(mut r: impl Read, path: &Path) -> Result<StateFile, Error> {
     let miner =
         Miner::load(&mut r).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
     let mut rest = Vec::new();
@@ -1356,10 +1361,11 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
         return Err("empty duration; write e.g. 30m, 2h or 1h30m".into());
     }
     if let Ok(secs) = t.parse::<u64>() {
-        return i64::try_from(secs)
-            .ok()
-            .and_then(|s| s.checked_mul(1_000))
-            .ok_or_else(|| format!("duration {t:?} is too long"));
+        return match i64::try_from(secs).ok().and_then(|s| s.checked_mul(1_000)) {
+            None => Err(format!("duration {t:?} is too long")),
+            Some(0) => Err(format!("duration {t:?} must be longer than zero")),
+            Some(ms) => Ok(ms),
+        };
     }
     let b = t.as_bytes();
     let mut i = 0;

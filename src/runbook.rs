@@ -502,7 +502,18 @@ const MAX_COMPONENT_BYTES: usize = 128;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComponentTally {
     /// Keyed with the cheap id hash: this map is touched once per event.
+    #[serde(serialize_with = "in_id_order")]
     by_cluster: HashMap<u32, Vec<(String, u64)>, BuildHasherDefault<IdHasher>>,
+}
+
+/// Writes the tally's map in cluster id order: a `HashMap` iterates in an order of its own
+/// (random per map), so a state saved twice, or loaded and saved again, would differ in bytes.
+fn in_id_order<S: serde::Serializer>(
+    map: &HashMap<u32, Vec<(String, u64)>, BuildHasherDefault<IdHasher>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let sorted: std::collections::BTreeMap<&u32, &Vec<(String, u64)>> = map.iter().collect();
+    sorted.serialize(s)
 }
 
 impl ComponentTally {

@@ -102,13 +102,24 @@ pub fn verify(
 
 /// The fields of a slash command this server reads (Slack sends more; they are ignored).
 #[derive(Debug, Deserialize, Default)]
-struct CommandForm {
+pub struct CommandForm {
+    /// The command as typed, e.g. `/logsift`.
     #[serde(default)]
-    command: String,
+    pub command: String,
+    /// What follows the command, for [`parse_text`].
     #[serde(default)]
-    text: String,
+    pub text: String,
+    /// Where Slack takes the follow-up message, checked by [`response_url_allowed`].
     #[serde(default)]
-    response_url: String,
+    pub response_url: String,
+}
+
+impl CommandForm {
+    /// Decodes a slash command's body (`application/x-www-form-urlencoded`). Any bytes give
+    /// a form or an error; the error says what was wrong for the 400 answer.
+    pub fn decode(body: &[u8]) -> Result<CommandForm, String> {
+        serde_urlencoded::from_bytes(body).map_err(|e| format!("not a slash command form: {e}"))
+    }
 }
 
 /// What the command text asks for.
@@ -186,7 +197,7 @@ fn ephemeral(text: String) -> Response {
 
 /// Whether a `response_url` may be posted to: https (or any scheme for a configured
 /// loopback host in tests) on one of the configured hosts.
-fn response_url_allowed(url: &str, hosts: &[String]) -> bool {
+pub fn response_url_allowed(url: &str, hosts: &[String]) -> bool {
     let rest = match url.strip_prefix("https://") {
         Some(r) => r,
         None => match url.strip_prefix("http://") {
@@ -225,12 +236,7 @@ pub async fn command(
     let body = body.map_err(body_error)?;
     verify(&secret.0, &headers, &body, now(&state))
         .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, e.to_string()))?;
-    let form: CommandForm = serde_urlencoded::from_bytes(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("not a slash command form: {e}"),
-        )
-    })?;
+    let form = CommandForm::decode(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e))?;
     let sources = state.config.source_names();
     let (source, last_ms) = match parse_text(&form.text, &sources) {
         Parsed::Help(reason) => {
