@@ -415,7 +415,8 @@ pub async fn post_body(cfg: &DeliverConfig, body: Vec<u8>) -> Result<Delivered, 
                 if e.is_builder() || !retries_left {
                     return Err(DeliverError::Unreachable {
                         url,
-                        why: error_chain(&e),
+                        // reqwest names the whole URL, whose path is the webhook's secret.
+                        why: error_chain(&e.without_url()),
                         attempts,
                     });
                 }
