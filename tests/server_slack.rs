@@ -400,3 +400,46 @@ async fn a_response_url_that_fails_is_counted_and_the_server_goes_on() {
     .await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_url_that_never_answers_is_given_up_after_its_attempts() {
+    if std::env::var("LOGSIFT_SLOW").as_deref() != Ok("1") {
+        eprintln!("skipped: four attempts of 10 s; set LOGSIFT_SLOW=1");
+        return;
+    }
+    // Accepts, reads, never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut sock, &mut tokio::io::sink()).await;
+            });
+        }
+    });
+    let state = state(None, true);
+    let url = format!("http://{addr}/commands/T0001/3/z");
+    let started = std::time::Instant::now();
+    let (s, _) = call(
+        &state,
+        signed(&form("checkout 30m", &url), NOW_SECS, SECRET),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    state.wait_background().await;
+    // Four attempts of the default 10 s and backoffs of at most 3.5 s, with slack.
+    let bound = logsift::deliver::DEFAULT_TIMEOUT * 4 + std::time::Duration::from_secs(20);
+    println!(
+        "observed: follow-up given up after {:.2?}",
+        started.elapsed()
+    );
+    assert!(started.elapsed() < bound, "{:?}", started.elapsed());
+    assert!(
+        state
+            .metrics
+            .render()
+            .contains("logsift_webhook_deliveries_total{result=\"error\"} 1")
+    );
+}
