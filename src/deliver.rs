@@ -11,8 +11,9 @@
 //! Every string in a report that came from a log line is attacker-controlled. In Slack
 //! messages such text is escaped the way Slack asks (`&`, `<`, `>` as HTML entities, so
 //! `<!channel>` or `<https://evil|click>` in a log line stays text), every text object is
-//! `verbatim` (no automatic linking of URLs, channel names or mentions), and backticks are
-//! replaced in templates so that log text cannot leave its code span.
+//! `verbatim` (no automatic linking of URLs, channel names or mentions), backticks are
+//! replaced so that log text cannot leave its code span, and in prose the markers of bold,
+//! italic and strike-through are replaced by look-alikes so that log text cannot format.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -415,7 +416,8 @@ pub async fn post_body(cfg: &DeliverConfig, body: Vec<u8>) -> Result<Delivered, 
                 if e.is_builder() || !retries_left {
                     return Err(DeliverError::Unreachable {
                         url,
-                        why: error_chain(&e),
+                        // reqwest names the whole URL, whose path is the webhook's secret.
+                        why: error_chain(&e.without_url()),
                         attempts,
                     });
                 }
@@ -574,10 +576,21 @@ fn slack_code(s: &str) -> String {
     slack_escape(&safe).replace('`', "\u{2cb}")
 }
 
-/// Log text for running prose: escaped, control characters visible, and backticks replaced
-/// as in code, so quoted log text cannot open a code span that swallows what follows.
+/// Log text for running prose: escaped, control characters visible, backticks replaced as
+/// in code, so quoted log text cannot open a code span that swallows what follows, and the
+/// markers of Slack's inline formatting (`*bold*`, `_italic_`, `~strike~`) replaced by
+/// look-alikes: mrkdwn has no escape for them, and `verbatim` only turns off linking.
 fn slack_text(s: &str) -> String {
     slack_code(s)
+        .chars()
+        .map(|c| match c {
+            // ASTERISK OPERATOR, MODIFIER LETTER LOW MACRON, TILDE OPERATOR.
+            '*' => '\u{2217}',
+            '_' => '\u{2cd}',
+            '~' => '\u{223c}',
+            c => c,
+        })
+        .collect()
 }
 
 /// Cuts escaped text to at most `max` characters, never inside an entity (`&amp;`), ending
@@ -868,6 +881,12 @@ mod tests {
         );
         assert_eq!(slack_code("a`b"), "a\u{2cb}b");
         assert_eq!(slack_text("x\x1b[2Jy"), "x\\x1b[2Jy");
+        assert_eq!(
+            slack_text("*bold* _it_ ~gone~"),
+            "\u{2217}bold\u{2217} \u{2cd}it\u{2cd} \u{223c}gone\u{223c}"
+        );
+        // Inside code spans the markers are literal already and stay as they are.
+        assert_eq!(slack_code("*a*_b_"), "*a*_b_");
     }
 
     #[test]

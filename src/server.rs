@@ -622,7 +622,7 @@ pub fn main(config_path: &Path, check: bool) -> Result<(), crate::error::Error> 
         .enable_all()
         .build()
         .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
-    rt.block_on(async move {
+    let served = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| {
@@ -643,7 +643,13 @@ pub fn main(config_path: &Path, check: bool) -> Result<(), crate::error::Error> 
         serve(state, listener, shutdown_signal())
             .await
             .map_err(|e| usage(format!("the server stopped: {e}")))
-    })
+    });
+    // What may still run now is analyses whose requests ended at their deadline: nobody
+    // reads their results. Dropping the runtime would wait for them (for a command source,
+    // up to its command_timeout), holding the exit past the stop timeout a supervisor
+    // derives from request_timeout; they end with the process instead.
+    rt.shutdown_background();
+    served
 }
 
 /// Current time per the state's clock (for handlers in submodules).

@@ -379,6 +379,34 @@ fn a_reader_that_goes_away_is_not_an_error() {
     );
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_an_output_error_with_exit_2() {
+    // /dev/full accepts the open and fails every write with ENOSPC, as a full disk does.
+    let runs: [&[&str]; 5] = [
+        &[DEMO, "-o", "/dev/full"],
+        &[DEMO, "--format", "html", "-o", "/dev/full"],
+        &[DEMO, "--format", "json", "-o", "/dev/full"],
+        &[DEMO, "--show-prompt", "-o", "/dev/full"],
+        &["templates", DEMO, "-o", "/dev/full"],
+    ];
+    for args in runs {
+        let out = logsift()
+            .args(args)
+            .args(["--llm", "off"].iter().filter(|_| args[0] != "templates"))
+            .assert()
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("could not write the output") && stderr.contains("No space left"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
 #[test]
 fn help_teaches_the_main_uses() {
     let out = logsift()

@@ -318,3 +318,70 @@ fn a_bad_webhook_url_is_a_usage_error_before_any_work() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--post"));
     assert!(out.stdout.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_is_posted_is_redacted_with_redact_output_and_never_live() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let url = format!("{}/hook", server.uri());
+    let u = url.clone();
+    tokio::task::spawn_blocking(move || {
+        let secrets = [
+            "fixtures/secrets/secrets.log",
+            "--baseline",
+            "fixtures/secrets/clean.log",
+            "--redact-output",
+        ];
+        for format in ["slack", "json"] {
+            let out = logsift()
+                .args(secrets)
+                .args(["--llm", "off", "--post-format", format, "--post", &u])
+                .assert()
+                .get_output()
+                .clone();
+            assert_eq!(out.status.code(), Some(0), "{out:?}");
+        }
+        let out = logsift()
+            .args(["fixtures/reports/slack_markup.log", "--llm", "off"])
+            .args(["--post-format", "slack", "--post", &u])
+            .assert()
+            .get_output()
+            .clone();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+    })
+    .await
+    .expect("ran");
+    let got = server.received_requests().await.unwrap_or_default();
+    assert_eq!(got.len(), 3);
+    let secrets: Vec<String> = std::fs::read_to_string("fixtures/secrets/secrets.tsv")
+        .expect("secrets.tsv")
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').nth(2).map(str::to_owned))
+        .collect();
+    for r in &got[..2] {
+        let body = String::from_utf8_lossy(&r.body);
+        for s in &secrets {
+            assert!(!body.contains(s.as_str()), "posted the secret {s:?}");
+        }
+    }
+    let v: serde_json::Value = serde_json::from_slice(&got[1].body).expect("the JSON report");
+    assert!(
+        v["output_redaction"]["strings_changed"].as_u64() > Some(0),
+        "{v}"
+    );
+    let slack = String::from_utf8_lossy(&got[2].body);
+    for live in [
+        "<!channel>",
+        "<!here>",
+        "<@U024BE7LH>",
+        "<http://evil",
+        "\\u001b",
+        "\\r",
+    ] {
+        assert!(!slack.contains(live), "{live} posted: {slack}");
+    }
+}

@@ -1,5 +1,6 @@
 //! The Slack message: the demo's as a person sees it (snapshot), Slack's limits on a report
-//! far larger than a message can hold, and log text that tries to mention or link.
+//! far larger than a message can hold, log text that tries to mention, link, format or reach
+//! a terminal, and `--redact-output` keeping secrets out of the message.
 
 use logsift::app::{self, AnalyseConfig, ReadConfig};
 use logsift::deliver::{
@@ -207,5 +208,184 @@ fn a_report_larger_than_a_message_stays_within_slacks_limits() {
                 &rest[..rest.len().min(10)]
             );
         }
+    }
+}
+
+/// Every string in a message, with where it sits (`text`, `blocks/3/text/text`, ...).
+fn strings(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(t) => out.push((at.to_owned(), t.clone())),
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, x)| strings(x, &format!("{at}/{k}"), out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| strings(x, &format!("{at}/{i}"), out)),
+        _ => {}
+    }
+}
+
+/// A mrkdwn text without its code blocks (```...```) and code spans (`...`), which Slack
+/// shows literally. Every span must be closed: log text cannot add a backtick.
+fn prose(text: &str) -> String {
+    let outside_blocks: Vec<&str> = text.split("```").step_by(2).collect();
+    let mut out = String::new();
+    for part in outside_blocks {
+        assert_eq!(
+            part.matches('`').count() % 2,
+            0,
+            "an unclosed code span: {text}"
+        );
+        out.extend(part.split('`').step_by(2).flat_map(|p| [p, " CODE "]));
+    }
+    out
+}
+
+/// Nothing in `msg` can mention, link, format or move a terminal's cursor.
+fn assert_inert(msg: &Value) {
+    let mut all = Vec::new();
+    strings(msg, "", &mut all);
+    for (at, t) in &all {
+        assert!(
+            !t.chars().any(|c| c.is_control() && c != '\n'),
+            "{at}: a control character in {t:?}"
+        );
+    }
+    let json = msg.to_string();
+    for forbidden in [
+        "<!channel>",
+        "<!here>",
+        "<@U024BE7LH>",
+        "<http://evil.example",
+        "<script>",
+        "<img",
+    ] {
+        assert!(!json.contains(forbidden), "{forbidden} survived: {json}");
+    }
+    let mut texts_of = Vec::new();
+    texts(msg, &mut texts_of);
+    let mut prose_all: Vec<String> = texts_of
+        .iter()
+        .filter(|(kind, _, _)| kind == "mrkdwn")
+        .map(|(_, t, _)| prose(t))
+        .collect();
+    prose_all.push(msg["text"].as_str().unwrap_or_default().to_owned());
+    for p in &prose_all {
+        // Escaped: no raw angle bracket can open a link or mention.
+        assert!(!p.contains('<') && !p.contains('>'), "{p}");
+        // Log text does not format: its markers were replaced by look-alikes.
+        for live in ["*URGENT*", "_all_", "~hands~", "*bold*"] {
+            assert!(!p.contains(live), "{live} is live in {p}");
+        }
+    }
+}
+
+#[test]
+fn hostile_log_text_is_inert_in_every_part_of_the_message() {
+    for fixture in [
+        "fixtures/reports/escapes.log",
+        "fixtures/reports/slack_markup.log",
+    ] {
+        let r = report_of(fixture.as_ref());
+        assert!(
+            !r.flagged.is_empty(),
+            "{fixture}: the hostile lines are flagged"
+        );
+        let msg = slack_message(
+            &r,
+            &SlackOptions {
+                // A title (a file or source name) is plain_text: shown as it is, but never
+                // with control characters.
+                title: Some("evil\u{1b}[2J\rname".into()),
+                ..SlackOptions::default()
+            },
+        );
+        check_limits(&msg);
+        assert_inert(&msg);
+    }
+    // The hostile text reached prose (the summary quotes the earliest new template), where
+    // its markers are look-alikes, and code blocks, where Slack shows them as they are.
+    let r = report_of("fixtures/reports/slack_markup.log".as_ref());
+    let json = slack_message(&r, &SlackOptions::default()).to_string();
+    assert!(json.contains("\u{2217}URGENT\u{2217}"), "{json}");
+    assert!(json.contains("&lt;!channel&gt;"), "{json}");
+    assert!(
+        json.contains(r"\\x1b["),
+        "escapes are shown, made visible: {json}"
+    );
+}
+
+#[test]
+fn redact_output_keeps_every_secret_out_of_the_message() {
+    // A credential logged as a sign-in's last word stays part of the new template when
+    // masking sees no variable in it, and the message shows templates.
+    let secrets: Vec<String> = std::fs::read_to_string("fixtures/secrets/secrets.tsv")
+        .expect("secrets.tsv")
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').nth(2).map(str::to_owned))
+        .take(40)
+        .collect();
+    // A name of letters only (masking keeps it), different for each secret.
+    let name = |k: usize| {
+        let (mut n, mut s) = (k + 26, String::new());
+        while n > 0 {
+            s.insert(0, char::from(b'a' + (n % 26) as u8));
+            n /= 26;
+        }
+        s
+    };
+    let mut lines = Vec::new();
+    for i in 0..600 {
+        lines.push(format!(
+            "2026-11-27 10:{:02}:{:02},000 INFO [main] app.Worker: job {i} done in 12ms",
+            i / 10,
+            (i % 10) * 6
+        ));
+    }
+    for (k, secret) in secrets.iter().enumerate() {
+        for j in 0..10 {
+            lines.push(format!(
+                "2026-11-27 10:{:02}:{:02},000 INFO [main] app.Client: {} signed in with credential anonymous",
+                j * 6,
+                k % 60,
+                name(k)
+            ));
+            lines.push(format!(
+                "2026-11-27 11:00:{:02},000 INFO [main] app.Client: {} signed in with credential {secret}",
+                j * 5,
+                name(k)
+            ));
+        }
+    }
+    lines.sort();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("leaky.log");
+    std::fs::write(&p, lines.join("\n") + "\n").expect("write");
+    let opts = SlackOptions {
+        max_findings: 50,
+        ..SlackOptions::default()
+    };
+    let mut r = report_of(&p);
+    let plain = slack_message(&r, &opts).to_string();
+    let shown = secrets
+        .iter()
+        .filter(|s| plain.contains(s.as_str()))
+        .count();
+    assert!(shown > 0, "without the flag, the message shows secrets");
+    r.redact_output(
+        logsift::redact::RedactConfig::builder()
+            .build()
+            .expect("the default redaction"),
+    );
+    let msg = slack_message(&r, &opts);
+    check_limits(&msg);
+    let json = msg.to_string();
+    for s in &secrets {
+        assert!(
+            !json.contains(s.as_str()),
+            "the message shows the secret {s:?}"
+        );
     }
 }

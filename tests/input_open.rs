@@ -195,6 +195,61 @@ fn zstd_file_is_streamed() {
     assert_eq!(events.len(), 40_000 - 40_000 / 50);
 }
 
+/// UTF-16 with a byte-order mark, as PowerShell's `>` and many Windows tools write logs.
+fn utf16(text: &[u8], big_endian: bool) -> Vec<u8> {
+    let text = String::from_utf8_lossy(text);
+    let mut out: Vec<u8> = if big_endian {
+        vec![0xfe, 0xff]
+    } else {
+        vec![0xff, 0xfe]
+    };
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    out
+}
+
+#[test]
+fn a_utf16_log_with_a_byte_order_mark_is_read_as_its_text() {
+    // Read as bytes, every ASCII character was followed by a NUL: no header was found and
+    // every template was garbage.
+    let data = big_log(40_000);
+    let dir = tempdir();
+    let plain = temp_file(&dir, "app.log", &data);
+    let (expected, expected_stats) = events_of(&mut open(&plain).unwrap_or_else(|e| panic!("{e}")));
+    for (name, bytes) in [
+        ("le.log", utf16(&data, false)),
+        ("be.log", utf16(&data, true)),
+        ("le.log.gz", gzip(&utf16(&data, false))),
+    ] {
+        let path = temp_file(&dir, name, &bytes);
+        let mut input = open(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(input.access(), Access::Stream, "{name}");
+        assert!(
+            input
+                .peek()
+                .starts_with(b"2024-03-01 12:00:00 INFO request 0 "),
+            "{name}"
+        );
+        let (events, stats) = events_of(&mut input);
+        assert_eq!(events, expected, "{name}");
+        assert_eq!(stats, expected_stats, "{name}");
+    }
+    // From a pipe too.
+    let mut piped = Input::from_reader("<stdin>", io::Cursor::new(utf16(&data, false)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(events_of(&mut piped).0, expected);
+    // A file that only starts like a mark is not UTF-16 when the mark is not whole.
+    let odd = temp_file(&dir, "odd.log", b"\xffnot a mark\n");
+    let mut odd = open(&odd).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(odd.access(), Access::Mmap);
+    assert_eq!(events_of(&mut odd).0[0].3, b"\xffnot a mark");
+}
+
 #[test]
 fn concatenated_gzip_members_and_zstd_frames_are_all_read() {
     let a = read_fixture("java_trace.log");

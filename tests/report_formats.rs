@@ -450,6 +450,48 @@ fn markup_in_log_text_is_inert_in_markdown_and_html() {
     );
 }
 
+#[test]
+fn slack_markup_and_forged_lines_are_inert_in_every_report_format() {
+    let r = report("fixtures/reports/slack_markup.log", &PLAIN);
+    let raw: String = r
+        .flagged
+        .iter()
+        .flat_map(|f| std::iter::once(&f.flag.template).chain(&f.flag.samples))
+        .cloned()
+        .collect();
+    assert!(
+        raw.contains("<!channel>") && raw.contains('\r') && raw.contains('\u{1b}'),
+        "the fixture's findings hold the hostile text: {raw:?}"
+    );
+    for f in ALL {
+        let out = rendered(&r, f, false);
+        assert!(
+            !out.chars().any(|c| c.is_control() && c != '\n'),
+            "{f:?}: a raw control character"
+        );
+        match f {
+            Format::Text => assert!(out.contains("\\x0d") && out.contains("\\x1b[2J")),
+            Format::Markdown => {
+                let outside = without_code_spans(&out);
+                assert!(!outside.contains("<!channel>") && !outside.contains("<script>"));
+                for (i, c) in outside.char_indices() {
+                    if matches!(c, '<' | '&' | '`') {
+                        assert!(outside[..i].ends_with('\\'), "unescaped {c:?} at {i}");
+                    }
+                }
+            }
+            Format::Html => {
+                assert!(!out.contains("<!channel>") && out.contains("&lt;!channel&gt;"));
+                assert_inert(&out);
+            }
+            Format::Json => {
+                let v: Value = serde_json::from_str(&out).expect("JSON");
+                assert!(v.to_string().contains("<!channel>"), "JSON keeps the text");
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // --redact-output
 

@@ -284,3 +284,162 @@ async fn a_failed_analysis_is_told_to_the_caller_only() {
         "{v}"
     );
 }
+
+/// A state whose one source, `hostile`, is `file`.
+fn state_for(file: &str) -> Arc<AppState> {
+    let text = format!(
+        "[server]\nslack_signing_secret = \"{SECRET}\"\nslack_response_hosts = [\"127.0.0.1\"]\n\
+         [llm]\nmode = \"off\"\n[[source]]\nname = \"hostile\"\nfiles = [\"{file}\"]\n"
+    );
+    let cfg = ServerConfig::from_toml(&text, &|_| None).expect("valid config");
+    AppState::with_clock(cfg, ManualClock::new(at("2026-11-27T14:20:00Z")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_text_cannot_mention_link_format_or_escape_in_the_answer() {
+    let state = state_for("fixtures/reports/slack_markup.log");
+    let hook = response_url().await;
+    let url = format!("{}/commands/T0001/1234/abcd", hook.uri());
+    let (s, ack) = call(&state, signed(&form("hostile", &url), NOW_SECS, SECRET)).await;
+    assert_eq!(s, StatusCode::OK, "{ack}");
+    state.wait_background().await;
+    let got = hook.received_requests().await.unwrap_or_default();
+    assert_eq!(got.len(), 1, "one follow-up");
+    let raw = String::from_utf8(got[0].body.clone()).expect("UTF-8");
+    let v: serde_json::Value = serde_json::from_str(&raw).expect("JSON");
+    assert_eq!(v["response_type"], "in_channel");
+    let mut strings = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            serde_json::Value::Object(m) => m.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(&v, &mut strings);
+    for s in &strings {
+        assert!(
+            !s.chars().any(|c| c.is_control() && c != '\n'),
+            "a control character in {s:?}"
+        );
+        // Outside code blocks and spans (every one closed: log text adds no backtick), log
+        // text neither opens a link or mention nor formats.
+        let mut prose = String::new();
+        for part in s.split("```").step_by(2) {
+            assert_eq!(part.matches('`').count() % 2, 0, "an unclosed span: {s}");
+            prose.extend(part.split('`').step_by(2).flat_map(|p| [p, " "]));
+        }
+        for live in ["<", ">", "*URGENT*", "_all_", "~hands~"] {
+            assert!(!prose.contains(live), "{live:?} in {prose}");
+        }
+    }
+    for forbidden in [
+        "<!channel>",
+        "<!here>",
+        "<@U024BE7LH>",
+        "<http://evil",
+        "<script>",
+    ] {
+        assert!(!raw.contains(forbidden), "{forbidden} survived: {raw}");
+    }
+    assert!(
+        raw.contains("&lt;!channel&gt;"),
+        "the text is still shown: {raw}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_url_that_fails_is_counted_and_the_server_goes_on() {
+    let state = state(None, true);
+    // Nothing listening, and a receiver that always fails: each follow-up is tried four
+    // times (10 s per attempt, backoffs of at most 0.5, 1 and 2 s) and given up.
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!(
+            "http://{}/commands/T0001/1/x",
+            l.local_addr().expect("addr")
+        )
+    };
+    let failing = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("no"))
+        .mount(&failing)
+        .await;
+    let started = std::time::Instant::now();
+    for url in [refused, format!("{}/commands/T0001/2/y", failing.uri())] {
+        let (s, ack) = call(
+            &state,
+            signed(&form("checkout 30m", &url), NOW_SECS, SECRET),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{ack}");
+        assert!(ack.contains("Working on it"), "{ack}");
+    }
+    state.wait_background().await;
+    // Both follow-ups ran their course concurrently: the backoffs, not the 10 s timeout.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        failing.received_requests().await.unwrap_or_default().len(),
+        4
+    );
+    let m = state.metrics.render();
+    assert!(
+        m.contains("logsift_webhook_deliveries_total{result=\"error\"} 2"),
+        "{m}"
+    );
+    // The server still answers.
+    let (s, _) = call(
+        &state,
+        signed(&form("help", "http://127.0.0.1:9/x"), NOW_SECS, SECRET),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_url_that_never_answers_is_given_up_after_its_attempts() {
+    if std::env::var("LOGSIFT_SLOW").as_deref() != Ok("1") {
+        eprintln!("skipped: four attempts of 10 s; set LOGSIFT_SLOW=1");
+        return;
+    }
+    // Accepts, reads, never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut sock, &mut tokio::io::sink()).await;
+            });
+        }
+    });
+    let state = state(None, true);
+    let url = format!("http://{addr}/commands/T0001/3/z");
+    let started = std::time::Instant::now();
+    let (s, _) = call(
+        &state,
+        signed(&form("checkout 30m", &url), NOW_SECS, SECRET),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    state.wait_background().await;
+    // Four attempts of the default 10 s and backoffs of at most 3.5 s, with slack.
+    let bound = logsift::deliver::DEFAULT_TIMEOUT * 4 + std::time::Duration::from_secs(20);
+    println!(
+        "observed: follow-up given up after {:.2?}",
+        started.elapsed()
+    );
+    assert!(started.elapsed() < bound, "{:?}", started.elapsed());
+    assert!(
+        state
+            .metrics
+            .render()
+            .contains("logsift_webhook_deliveries_total{result=\"error\"} 1")
+    );
+}

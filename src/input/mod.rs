@@ -1,8 +1,9 @@
 //! Input layer: turns files and stdin into [`Event`]s.
 //!
 //! Owns opening inputs (memory-mapped files, streamed stdin and pipes, gzip and zstd by magic
-//! bytes), splitting bytes into lines, capping long lines and joining multi-line events
-//! (stack traces). It does not look inside a line: headers are `record`'s job.
+//! bytes, UTF-16 with a byte-order mark decoded to UTF-8), splitting bytes into lines,
+//! capping long lines and joining multi-line events (stack traces). It does not look inside
+//! a line: headers are `record`'s job.
 //!
 //! * [`Input`] opens a path or stdin ([`InputSpec`]), detects gzip and zstd by their magic
 //!   bytes, maps plain regular files into memory and streams everything else in bounded
@@ -29,6 +30,7 @@ mod continuation;
 mod newlines;
 mod source;
 mod split;
+mod utf16;
 
 pub use continuation::is_continuation;
 pub use source::{

@@ -7,9 +7,10 @@
 //!
 //! Plain regular files with a length are memory-mapped and split in one pass. Everything
 //! else (stdin, pipes, FIFOs, character devices, `/proc` files that report length 0, files
-//! that cannot be mapped, and every compressed input) is streamed through a fixed buffer
-//! of [`READ_CHUNK_BYTES`], so memory stays bounded by that buffer plus the one capped
-//! event a [`Splitter`] carries between reads.
+//! that cannot be mapped, every compressed input and UTF-16 text with a byte-order mark,
+//! which is decoded to UTF-8 on the way) is streamed through a fixed buffer of
+//! [`READ_CHUNK_BYTES`], so memory stays bounded by that buffer plus the one capped event a
+//! [`Splitter`] carries between reads.
 
 use std::fs::File;
 use std::io::{self, Cursor, Read};
@@ -23,6 +24,7 @@ use memmap2::Mmap;
 
 use super::Event;
 use super::split::{SplitConfig, SplitStats, Splitter};
+use super::utf16::{Utf16Sniffer, has_utf16_bom};
 
 /// Bytes read from a stream at a time: 1 MiB amortises the per-read cost and the copy of the
 /// event open at each seam, and stays small next to the rest of the process.
@@ -271,7 +273,8 @@ impl Input {
     }
 
     /// Streams any reader (a pipe, a socket, a test buffer) as an input named `name`,
-    /// decompressing it if its first bytes say gzip or zstd.
+    /// decompressing it if its first bytes say gzip or zstd, and decoding UTF-16 text that
+    /// starts with a byte-order mark (after decompression) to UTF-8.
     pub fn from_reader(
         name: impl Into<String>,
         reader: impl Read + Send + 'static,
@@ -296,11 +299,11 @@ impl Input {
         let compression = Compression::detect(magic);
         let raw = Cursor::new(magic.to_vec()).chain(raw);
         let body: Box<dyn Read + Send> = match compression {
-            Compression::None => Box::new(raw),
-            Compression::Gzip => Box::new(MultiGzDecoder::new(raw)),
-            Compression::Zstd => Box::new(
+            Compression::None => Box::new(Utf16Sniffer::new(raw)),
+            Compression::Gzip => Box::new(Utf16Sniffer::new(MultiGzDecoder::new(raw))),
+            Compression::Zstd => Box::new(Utf16Sniffer::new(
                 zstd::stream::read::Decoder::new(raw).map_err(|e| InputError::open(&name, e))?,
-            ),
+            )),
         };
         Ok(Input {
             name,
@@ -330,7 +333,8 @@ impl Input {
             // usual trade-off of tools that map their inputs.
             if let Ok(map) = unsafe { Mmap::map(&file) } {
                 let compression = Compression::detect(&map);
-                if compression == Compression::None {
+                // UTF-16 is decoded while streaming, like a compressed file.
+                if compression == Compression::None && !has_utf16_bom(&map) {
                     #[cfg(unix)]
                     let _ = map.advise(memmap2::Advice::Sequential);
                     return Ok(Input {
@@ -344,8 +348,8 @@ impl Input {
                         progress: Arc::new(RawProgress::default()),
                     });
                 }
-                // Compressed: stream it through the decoder instead. Mapping did not move
-                // the file's read position.
+                // Compressed or UTF-16: stream it through the decoder instead. Mapping did
+                // not move the file's read position.
             }
         }
         Input::from_reader(name, file)

@@ -53,7 +53,7 @@ pub use evidence::{
     Prepared, RedactionReport, SideEvidence, ValueEvidence, WindowEvidence, prepare,
     prepare_with_runbooks,
 };
-pub use openai::{Attempt, OpenAiSummarizer, SetupError};
+pub use openai::{Attempt, MAX_RESPONSE_BYTES, OpenAiSummarizer, SetupError};
 pub use prompt::{EVIDENCE_PREAMBLE, SYSTEM_PROMPT, render_prompt};
 pub use validate::{Answer, Grounding, MAX_FREE_INTEGER, Rejection, SummaryFinding, parse_answer};
 

@@ -1,11 +1,12 @@
 //! The OpenAI-compatible summarizer: one chat-completion call through `async-openai`, with
 //! our own transport underneath for timeouts, retries and `Retry-After`.
 //!
-//! Owns the HTTP side of the summary: the request timeout and overall deadline, retries with
-//! exponential backoff and jitter on 429, 408, 5xx, timeouts and connection errors (at most
-//! [`LlmConfig::max_retries`], honouring `Retry-After` in seconds or as an HTTP date, never
-//! past the deadline), the one corrective retry after an answer fails validation, and the
-//! accounting of attempts, tokens and latency. It accepts only a [`Redacted<Evidence>`]
+//! Owns the HTTP side of the summary: the request timeout and overall deadline, the cap on a
+//! response's size ([`MAX_RESPONSE_BYTES`]), retries with exponential backoff and jitter on
+//! 429, 408, 5xx, timeouts and connection errors (at most [`LlmConfig::max_retries`],
+//! honouring `Retry-After` in seconds or as an HTTP date, never past the deadline), the one
+//! corrective retry after an answer fails validation, and the accounting of attempts, tokens
+//! and latency. It accepts only a [`Redacted<Evidence>`]
 //! (inside [`Prepared`]). It does not write the fallback summary: [`super::summarize`] does.
 //!
 //! # Why a transport of our own
@@ -18,8 +19,10 @@
 //! above it. The crate's `middleware` feature lets a `tower::Service` replace the executor
 //! (`Client::with_http_service`): [`Transport`] is that service. It sees every raw
 //! response, so it reads `Retry-After` itself and applies the deadline, and it replaces the
-//! built-in retry rather than stacking on it. `async-openai` still builds the request
-//! (URL, headers, JSON body) and parses the response.
+//! built-in retry rather than stacking on it. It also reads each body itself, within the
+//! attempt's timeout and [`MAX_RESPONSE_BYTES`], and hands `async-openai` the whole of it:
+//! the crate would read a body of any size for as long as it keeps coming. `async-openai`
+//! still builds the request (URL, headers, JSON body) and parses the response.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -46,6 +49,10 @@ use super::{Failure, Producer, Summarizer, Summary, prompt, retry};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Characters of a server's error body kept in a note.
 const ERROR_BODY_CHARS: usize = 160;
+/// Largest response body read: an answer at the largest token cap (32,768 tokens), JSON
+/// escaped, is well under 1 MiB; 4 MiB leaves room for servers that add reasoning text or
+/// log-probabilities, and bounds what a broken or hostile server can make us hold.
+pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
 /// One HTTP request sent, and what came of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -164,6 +171,54 @@ enum TransportError {
     Timeout(Duration),
     #[error("the deadline passed before the request could be sent")]
     Deadline,
+    #[error("the response body is larger than {0} bytes")]
+    TooLarge(usize),
+}
+
+/// A response read whole, or why it could not be.
+enum Fetched {
+    /// The status, headers and the whole body, as a response `async-openai` can read.
+    Whole(reqwest::Response),
+    /// Sending or reading failed.
+    Failed(reqwest::Error),
+    /// The body passed [`MAX_RESPONSE_BYTES`] (with the status).
+    TooLarge(u16),
+}
+
+/// Sends `request` and reads the whole body, at most [`MAX_RESPONSE_BYTES`] of it. Reading
+/// the body here, rather than leaving it to `async-openai`, puts it under the attempt's
+/// timeout (a server that trickles its answer times out like one that never answers) and
+/// under the size cap (`async-openai` reads any length).
+async fn fetch(client: &reqwest::Client, request: reqwest::Request) -> Fetched {
+    let mut resp = match client.execute(request).await {
+        Ok(r) => r,
+        Err(e) => return Fetched::Failed(e),
+    };
+    let status = resp.status();
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+    {
+        return Fetched::TooLarge(status.as_u16());
+    }
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Fetched::TooLarge(status.as_u16());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return Fetched::Failed(e),
+        }
+    }
+    let mut whole = http::Response::new(body);
+    *whole.status_mut() = status;
+    *whole.headers_mut() = std::mem::take(resp.headers_mut());
+    *whole.version_mut() = resp.version();
+    Fetched::Whole(reqwest::Response::from(whole))
 }
 
 /// The `tower::Service` under `async-openai`: sends each request with a timeout and retries
@@ -202,7 +257,7 @@ impl Transport {
             }
             let request = factory.build().await?;
             let limit = call.timeout.min(remaining);
-            let sent = tokio::time::timeout(limit, self.http.execute(request)).await;
+            let sent = tokio::time::timeout(limit, fetch(&self.http, request)).await;
             let (result, retry_after): (Result<reqwest::Response, OpenAIError>, _) = match sent {
                 Err(_) => {
                     call.record(format!("timeout after {}", secs(limit)));
@@ -211,19 +266,31 @@ impl Transport {
                         None,
                     )
                 }
-                Ok(Err(e)) if e.is_builder() => {
+                Ok(Fetched::Failed(e)) if e.is_builder() => {
                     call.record("invalid request".into());
                     return Err(OpenAIError::Reqwest(e));
                 }
-                Ok(Err(e)) => {
+                Ok(Fetched::Failed(e)) => {
                     call.record(if e.is_timeout() {
                         format!("timeout after {}", secs(limit))
+                    } else if e.is_body() || e.is_decode() {
+                        "connection error while reading the body".into()
                     } else {
                         "connection error".into()
                     });
                     (Err(OpenAIError::Reqwest(e)), None)
                 }
-                Ok(Ok(resp)) => {
+                Ok(Fetched::TooLarge(status)) => {
+                    // The same request would get the same answer: not worth a retry.
+                    call.record(format!(
+                        "HTTP {status}; body over {} MiB",
+                        MAX_RESPONSE_BYTES / (1024 * 1024)
+                    ));
+                    return Err(OpenAIError::Boxed(Box::new(TransportError::TooLarge(
+                        MAX_RESPONSE_BYTES,
+                    ))));
+                }
+                Ok(Fetched::Whole(resp)) => {
                     let status = resp.status().as_u16();
                     if let Ok(mut s) = call.last_status.lock() {
                         *s = Some(status);
@@ -511,8 +578,17 @@ fn describe_error(e: &OpenAIError, cfg: &LlmConfig, call: &Call) -> String {
                 "no answer within the {} deadline{after}",
                 secs(cfg.deadline())
             ),
+            Some(TransportError::TooLarge(n)) => format!(
+                "the response from {url} was larger than {} MiB{after}, far more than an answer \
+                 needs: is this an OpenAI-compatible endpoint?",
+                n / (1024 * 1024)
+            ),
             None => format!("request to {url} failed{after} ({})", short(&b.to_string())),
         },
+        // A proxy in front of the model answers a rate limit with a page of its own.
+        OpenAIError::JSONDeserialize(..) if call.last_status() == Some(429) => {
+            format!("HTTP 429 from {url}{after}: the server is rate limiting; try again later")
+        }
         OpenAIError::JSONDeserialize(..) => {
             let status = call
                 .last_status()
