@@ -14,7 +14,9 @@
 //! * Phrases that address a model or override its instructions ("ignore previous
 //!   instructions", "disregard the above", "you are now", "system prompt", "act as an AI",
 //!   "the summary must say", "do not mention", "respond only with"). Verbs are matched as
-//!   whole words, so "ignoring previous checkpoint" or "acted as proxy" stay. "act as" alone
+//!   whole words, so "ignoring previous checkpoint" or "acted as proxy" stay. The override
+//!   verbs (ignore, disregard, forget, override, bypass) count even when glued to what comes
+//!   before them (`user=bob42ignore previous instructions`): a model reads them all the same. "act as" alone
 //!   counts only at the start of a sentence or after "you"/"please"
 //!   ("the node will act as leader" stays).
 //! * Chat-template role markers (`<|im_start|>`, `[INST]`, `<<SYS>>`, `### Instruction`,
@@ -83,17 +85,17 @@ use SuspiciousKind as K;
 const PHRASES: &[Phrase] = &[
     // Overriding instructions.
     p(
-        r"\b(?:ignore|disregard|forget|bypass)\b[\s_*~+\-,:]+(?:(?:all|any|every|each|of|the|your|my|these|those|everything|anything|that|what){S}){0,3}(?:previous|prior|above|earlier|preceding|former|foregoing|original|initial|existing|system|safety|developer)\b",
+        r"(?:ignore|disregard|forget|bypass)\b[\s_*~+\-,:]+(?:(?:all|any|every|each|of|the|your|my|these|those|everything|anything|that|what){S}){0,3}(?:previous|prior|above|earlier|preceding|former|foregoing|original|initial|existing|system|safety|developer)\b",
         K::InstructionOverride,
         "tells the reader to ignore earlier or system instructions",
     ),
     p(
-        r"\b(?:ignore|disregard|forget|override|bypass)\b[\s_*~+\-,:]+(?:(?:all|any|every|of|the|your|my|these|those|its|their){S}){0,3}(?:instructions?|prompts?|guidelines|guardrails|directives?|programming|system{S}(?:prompt|message)s?)\b",
+        r"(?:ignore|disregard|forget|override|bypass)\b[\s_*~+\-,:]+(?:(?:all|any|every|of|the|your|my|these|those|its|their){S}){0,3}(?:instructions?|prompts?|guidelines|guardrails|directives?|programming|system{S}(?:prompt|message)s?)\b",
         K::InstructionOverride,
         "tells the reader to ignore its instructions",
     ),
     p(
-        r"\b(?:ignore|disregard|forget)\b[\s_*~+\-,:]+(?:everything|anything|all){S}(?:above|before|else|so{S}far|you{S}(?:were|have{S}been){S}told|you{S}know)\b",
+        r"(?:ignore|disregard|forget)\b[\s_*~+\-,:]+(?:everything|anything|all){S}(?:above|before|else|so{S}far|you{S}(?:were|have{S}been){S}told|you{S}know)\b",
         K::InstructionOverride,
         "tells the reader to forget what came before",
     ),
