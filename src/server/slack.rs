@@ -83,7 +83,7 @@ pub fn verify(
         return Err(SignatureError::Missing);
     };
     let secs: i64 = ts.trim().parse().map_err(|_| SignatureError::Missing)?;
-    if (now.0 / 1000).saturating_sub(secs).abs() > MAX_SKEW_SECS {
+    if (now.0 / 1000).abs_diff(secs) > MAX_SKEW_SECS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let given = sig
