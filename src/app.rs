@@ -380,8 +380,7 @@ impl Default for MineConfig {
     }
 }
 
-/// Cluster id under which the counts of evicted clusters are kept, so totals still add up.
-pub const EVICTED_CLUSTER: u32 = u32::MAX;
+pub use crate::window::EVICTED_CLUSTER;
 
 /// The window accumulator keys clusters by `u32`; ids past that range (more than four billion
 /// clusters created in one run) share the last id below the catch-all.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::runbook::{Runbooks, Subject, fingerprint};
 use crate::score::{Analysis, Kind, format_iso};
+use crate::window::EVICTED_CLUSTER;
 
 /// Version of the serialised layout.
 pub const HISTORY_VERSION: u32 = 1;
@@ -30,9 +31,6 @@ pub const REVIEWS_KEPT: usize = 16;
 pub const DEFAULT_MIN_REVIEWS: u64 = 2;
 /// Longest template or sample kept, in characters.
 const MAX_TEXT_CHARS: usize = 512;
-/// Cluster id under which the counts of evicted clusters are kept (`app::EVICTED_CLUSTER`);
-/// that catch-all is not a template and is not recorded.
-const EVICTED_CLUSTER: u32 = u32::MAX;
 
 /// What is known about one fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -643,6 +643,8 @@ pub fn analyse(
     }
     let base_events: u64 = rows.iter().map(|r| r.b).sum();
     let inc_events: u64 = rows.iter().map(|r| r.i).sum();
+    // The evicted clusters' pool counts in the totals above and nowhere else.
+    rows.retain(|r| r.id != window::EVICTED_CLUSTER);
 
     // Template families: siblings (templates that differ in one word) are also tested as one
     // template, since a change shared by three siblings can be significant when no sibling's
@@ -1025,7 +1027,7 @@ pub fn analyse(
     let totals = Totals {
         baseline_events: base_events,
         incident_events: inc_events,
-        templates_seen: ids.len(),
+        templates_seen: rows.len(),
         templates_baseline: rows.iter().filter(|r| r.b > 0).count(),
         templates_incident: rows.iter().filter(|r| r.i > 0).count(),
         rate_tests: rate_family,

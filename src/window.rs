@@ -106,6 +106,11 @@ const MAX_BASE_BUCKET_MS: i64 = 86_400_000;
 /// "second", so the bucket ladder reads as event counts.
 pub const POSITION_STEP_MS: i64 = 1_000;
 
+/// Cluster id under which the counts of clusters evicted at the memory cap are pooled, so that
+/// totals still add up. The pool is not a template: its rate moves with what was evicted and
+/// when, not with the logs, so it is counted but never tested or flagged.
+pub const EVICTED_CLUSTER: u32 = u32::MAX;
+
 /// Tunables of the accumulator. Build with [`WindowConfig::builder`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowConfig {

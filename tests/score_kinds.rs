@@ -5,7 +5,7 @@ use logsift::record::{Level, Timestamp};
 use logsift::score::{
     self, Analysis, ClusterInfo, Kind, ScoreConfig, TimeRef, WindowMethod, WindowSpec,
 };
-use logsift::window::{Group, WindowConfig, WindowCounts};
+use logsift::window::{EVICTED_CLUSTER, Group, WindowConfig, WindowCounts};
 
 const T0: i64 = 1_700_000_000_000;
 const BASE_S: i64 = 3_600;
@@ -133,6 +133,40 @@ fn expected() -> Vec<(u32, Kind)> {
         (PARAM, Kind::ParamShift),
         (ERROR_SPIKE, Kind::Spike),
     ]
+}
+
+/// The pool of evicted clusters' counts can change as much as any template (here it stops
+/// when the incident starts, as if the cap had been reached there), but it is not a template:
+/// it is counted in the totals and never flagged.
+#[test]
+fn the_pool_of_evicted_clusters_is_counted_but_never_flagged() {
+    let mut w = build(false);
+    let mut pooled = 0u64;
+    for s in (0..BASE_S).step_by(2) {
+        w.observe(
+            Group::Target,
+            Some(Timestamp(T0 + s * 1_000)),
+            EVICTED_CLUSTER,
+            Some(Level::Error),
+            &[],
+        );
+        pooled += 1;
+    }
+    let spec = || WindowSpec::IncidentStart {
+        start: TimeRef::At(Timestamp(T0 + BASE_S * 1_000)),
+        end: None,
+    };
+    let with_pool = run(&w, spec());
+    let without = run(&build(false), spec());
+    assert_eq!(kinds(&with_pool), expected());
+    assert_eq!(
+        with_pool.totals.baseline_events,
+        without.totals.baseline_events + pooled
+    );
+    assert_eq!(
+        with_pool.totals.templates_seen,
+        without.totals.templates_seen
+    );
 }
 
 #[test]
