@@ -119,14 +119,8 @@ impl InputInfo {
     /// Adds the record notes (times, levels) of a later part of the same input.
     fn absorb_notes(&mut self, later: &InputInfo) {
         self.events_with_time = self.events_with_time.saturating_add(later.events_with_time);
-        self.first_ts = match (self.first_ts, later.first_ts) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.last_ts = match (self.last_ts, later.last_ts) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        self.first_ts = either_or_both(self.first_ts, later.first_ts, Ord::min);
+        self.last_ts = either_or_both(self.last_ts, later.last_ts, Ord::max);
         for (a, b) in self.levels.iter_mut().zip(later.levels) {
             *a = a.saturating_add(b);
         }
@@ -229,6 +223,14 @@ where
         f(input.group, ev, &rec);
         ControlFlow::Continue(())
     })
+}
+
+/// `pick(a, b)` when both are known, else whichever is.
+fn either_or_both<T: Copy>(a: Option<T>, b: Option<T>, pick: fn(T, T) -> T) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(pick(a, b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// The input an event comes from, as [`read_events`] hands it out.
@@ -773,14 +775,8 @@ impl SavedInput {
         self.dropped_continuation_lines = self
             .dropped_continuation_lines
             .saturating_add(later.dropped_continuation_lines);
-        self.first_ts = match (self.first_ts, later.first_ts) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.last_ts = match (self.last_ts, later.last_ts) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        self.first_ts = either_or_both(self.first_ts, later.first_ts, Ord::min);
+        self.last_ts = either_or_both(self.last_ts, later.last_ts, Ord::max);
         self.events_with_time = self.events_with_time.saturating_add(later.events_with_time);
         for (a, b) in self.levels.iter_mut().zip(later.levels) {
             *a = a.saturating_add(b);
