@@ -1013,10 +1013,10 @@ impl Redactor {
 
     fn placeholder_for(&mut self, value: &str, ch: &Chosen) -> String {
         let key = self.key(value);
+        let label = ch.kind.label();
         let (placeholder, new) = match self.placeholders.get(&key) {
             Some(p) => (p.clone(), false),
             None => {
-                let label = ch.kind.label();
                 let n = &mut self.next[label as usize];
                 *n = n.saturating_add(1);
                 let p = format!("<{}_{}>", label.as_str(), n);
@@ -1027,7 +1027,14 @@ impl Redactor {
         let count = self.audit.redactions.entry(ch.kind).or_default();
         count.occurrences += 1;
         count.distinct += u64::from(new);
-        if let Some(why) = &ch.why {
+        // A value keeps its first placeholder: one already replaced as a secret stays a
+        // secret, and is not listed as suspicious under a placeholder that says otherwise.
+        let same_label = placeholder.strip_prefix('<').is_some_and(|p| {
+            p.starts_with(label.as_str()) && p[label.as_str().len()..].starts_with('_')
+        });
+        if let Some(why) = &ch.why
+            && same_label
+        {
             self.record_finding(&placeholder, why, value);
         }
         placeholder

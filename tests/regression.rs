@@ -86,7 +86,11 @@ fn utf16_with_unpaired_surrogates_reads_as_its_lossy_decoding() {
     use std::ops::ControlFlow;
 
     let raw = std::fs::read(fixture("utf16-be-unpaired.log")).expect("fixture");
-    assert_eq!(raw.get(..2), Some(&[0xfe, 0xff][..]), "starts with a BE mark");
+    assert_eq!(
+        raw.get(..2),
+        Some(&[0xfe, 0xff][..]),
+        "starts with a BE mark"
+    );
     let units = raw[2..]
         .chunks_exact(2)
         .map(|c| u16::from_be_bytes([c[0], c[1]]));

@@ -579,6 +579,35 @@ fn an_override_glued_to_the_word_before_it_is_still_an_override() {
     );
 }
 
+/// Found by the fuzzer: a secret (a Basic credential) seen again, after the remembered values
+/// had reached their cap, as a base64 run that decodes to text kept its `<SECRET_n>`
+/// placeholder, as it should, but was also listed as suspicious content under that
+/// placeholder, where the model is told suspicious content is `<SUSPICIOUS_n>`. A value keeps
+/// its first placeholder and the meaning that goes with it.
+#[test]
+fn a_secret_seen_again_as_encoded_text_stays_a_secret() {
+    let basic = "Z3JhY2U6U3VtbWVyNzk4M0A=";
+    let full = RedactConfig::builder().max_remembered(0).build();
+    let mut r = Redactor::new(full.unwrap_or_default());
+    let first = r.redact_str(&format!("proxy header Proxy-Authorization: Basic {basic}"));
+    assert_eq!(first, "proxy header Proxy-Authorization: Basic <SECRET_1>");
+    let again = r.redact_str(&format!("clone failed: token rejected {basic}"));
+    assert_eq!(again, "clone failed: token rejected <SECRET_1>");
+    let a = r.audit();
+    assert!(
+        a.suspicious
+            .iter()
+            .all(|f| f.placeholder.starts_with("<SUSPICIOUS_")),
+        "{:?}",
+        a.suspicious
+    );
+    // On its own, the same run is suspicious encoded text.
+    flagged(
+        &format!("clone failed: token rejected {basic}"),
+        SuspiciousKind::EncodedText,
+    );
+}
+
 #[test]
 fn role_markers_and_fake_answers() {
     flagged(
