@@ -101,7 +101,9 @@ fuzz_target!(|input: &[u8]| {
     };
     let good = sign(SECRET, t, body);
     let h = headers(ts, good.as_bytes());
-    if h.len() < 2 {
+    // Slack sends ASCII headers; a value with other bytes (`\u{a0}8`) is not a timestamp
+    // and is refused as missing, which is not this check's subject.
+    if h.len() < 2 || h.values().any(|v| v.to_str().is_err()) {
         return;
     }
     assert_eq!(
