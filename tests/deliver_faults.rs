@@ -6,12 +6,11 @@
 //! A hanging receiver costs four attempts of the default 10 s from the command line; that run
 //! is gated behind `LOGSIFT_SLOW=1`. The library test of the same fault uses a short timeout.
 
+mod report_support;
+
 use std::time::{Duration, Instant};
 
-use logsift::app::{self, AnalyseConfig, ReadConfig};
 use logsift::deliver::{self, DEFAULT_TIMEOUT, DeliverConfig, DeliverError, MAX_RETRIES};
-use logsift::input::InputSpec;
-use logsift::llm::{LlmConfig, LlmMode};
 use logsift::report::Report;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -52,15 +51,7 @@ fn free_port_url() -> String {
 }
 
 fn demo_report() -> Report {
-    let read = ReadConfig::new(vec![InputSpec::Path(DEMO.into())]);
-    let analysed = app::analyse(&read, &AnalyseConfig::default()).expect("the demo analyses");
-    let llm = LlmConfig::builder()
-        .mode(LlmMode::Off)
-        .build()
-        .expect("offline config");
-    let mut r = Report::new(&analysed);
-    r.summary = Some(app::summarize(&analysed, &llm, None));
-    r
+    report_support::offline_report(DEMO.as_ref())
 }
 
 #[tokio::test]

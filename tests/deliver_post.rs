@@ -2,12 +2,11 @@
 //! followed by success, rate limits, permanent failures; and `--post` from the command line,
 //! where a failed post leaves the report written and the exit code alone.
 
+mod report_support;
+
 use std::time::Duration;
 
-use logsift::app::{self, AnalyseConfig, ReadConfig};
 use logsift::deliver::{self, DeliverConfig, DeliverError, PostFormat};
-use logsift::input::InputSpec;
-use logsift::llm::{LlmConfig, LlmMode};
 use logsift::report::{self, Report};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -15,15 +14,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const DEMO: &str = "fixtures/demo/checkout.log";
 
 fn demo_report() -> Report {
-    let read = ReadConfig::new(vec![InputSpec::Path(DEMO.into())]);
-    let analysed = app::analyse(&read, &AnalyseConfig::default()).expect("the demo analyses");
-    let llm = LlmConfig::builder()
-        .mode(LlmMode::Off)
-        .build()
-        .expect("offline config");
-    let mut r = Report::new(&analysed);
-    r.summary = Some(app::summarize(&analysed, &llm, None));
-    r
+    report_support::offline_report(DEMO.as_ref())
 }
 
 fn config(url: String, format: Option<PostFormat>) -> DeliverConfig {

@@ -2,26 +2,14 @@
 //! far larger than a message can hold, log text that tries to mention, link, format or reach
 //! a terminal, and `--redact-output` keeping secrets out of the message.
 
-use logsift::app::{self, AnalyseConfig, ReadConfig};
+mod report_support;
+
 use logsift::deliver::{
     SLACK_MAX_BLOCKS, SLACK_MAX_HEADER_CHARS, SLACK_MAX_SECTION_CHARS, SlackOptions, slack_message,
 };
-use logsift::input::InputSpec;
-use logsift::llm::{LlmConfig, LlmMode};
-use logsift::report::Report;
 use serde_json::Value;
 
-fn report_of(path: &std::path::Path) -> Report {
-    let read = ReadConfig::new(vec![InputSpec::Path(path.to_owned())]);
-    let analysed = app::analyse(&read, &AnalyseConfig::default()).expect("analyses");
-    let llm = LlmConfig::builder()
-        .mode(LlmMode::Off)
-        .build()
-        .expect("offline config");
-    let mut r = Report::new(&analysed);
-    r.summary = Some(app::summarize(&analysed, &llm, None));
-    r
-}
+use report_support::offline_report as report_of;
 
 /// Every text object in a message, with its type.
 fn texts(v: &Value, out: &mut Vec<(String, String, Option<bool>)>) {

@@ -150,3 +150,17 @@ pub fn rendered(r: &Report, format: Format, color: bool) -> String {
     render(r, format, &opts, &mut out).expect("render to a Vec");
     String::from_utf8(out).expect("reports are UTF-8")
 }
+
+/// The report of the log at `path` with the library's default settings and the offline
+/// summary: what delivery tests post.
+pub fn offline_report(path: &Path) -> Report {
+    let read = ReadConfig::new(vec![InputSpec::Path(path.to_owned())]);
+    let analysed = app::analyse(&read, &AnalyseConfig::default()).expect("the log analyses");
+    let llm = LlmConfig::builder()
+        .mode(LlmMode::Off)
+        .build()
+        .expect("offline config");
+    let mut r = Report::new(&analysed);
+    r.summary = Some(app::summarize(&analysed, &llm, None));
+    r
+}
