@@ -37,6 +37,7 @@
 
 mod columnar;
 mod json;
+mod lead;
 mod logfmt;
 mod logformat;
 mod scan;
@@ -48,6 +49,7 @@ use std::fmt;
 
 pub use logformat::LogFormat;
 
+use lead::{Lead, LineLead};
 use time::TimeCfg;
 
 /// A point in time: milliseconds since the Unix epoch. Times written without a zone are read
@@ -404,6 +406,17 @@ impl Format {
         }
     }
 
+    /// What a stripped line must start with for [`Format::parse`] to read it.
+    fn lead(&self) -> Lead {
+        match self {
+            Format::Columnar(c) => c.lead(),
+            Format::Json => Lead::first([b'{']),
+            Format::Rfc5424 => Lead::first([b'<']),
+            Format::Klog => Lead::first(*b"IWEF"),
+            Format::Logfmt | Format::User(_) => Lead::ANY,
+        }
+    }
+
     fn name(&self) -> String {
         match self {
             Format::Columnar(c) => c.name(),
@@ -431,28 +444,51 @@ impl Format {
 pub struct HeaderFormat {
     name: String,
     formats: Vec<Format>,
+    /// Each format's lead, in `formats` order: with several formats, those that cannot read a
+    /// line are not tried on it.
+    leads: Vec<Lead>,
     fallback: bool,
     cfg: TimeCfg,
 }
 
 impl HeaderFormat {
+    fn new(name: String, formats: Vec<Format>, fallback: bool, cfg: TimeCfg) -> HeaderFormat {
+        HeaderFormat {
+            name,
+            leads: formats.iter().map(Format::lead).collect(),
+            formats,
+            fallback,
+            cfg,
+        }
+    }
+
     /// A format that finds no header on any line (every line is all message).
     pub fn none() -> HeaderFormat {
-        HeaderFormat {
-            name: "none".to_owned(),
-            formats: Vec::new(),
-            fallback: false,
-            cfg: TimeCfg::new(Timestamp(0)),
-        }
+        HeaderFormat::new(
+            "none".to_owned(),
+            Vec::new(),
+            false,
+            TimeCfg::new(Timestamp(0)),
+        )
     }
 
     /// Splits one line. Never fails: a line no format recognises is all message.
     #[inline]
     pub fn parse<'a>(&self, line: &'a [u8]) -> Record<'a> {
         let line = scan::strip(line);
-        for f in &self.formats {
+        if let [f] = self.formats.as_slice() {
             if let Some(r) = f.parse(line, &self.cfg) {
                 return r;
+            }
+        } else {
+            let lead = LineLead::of(line);
+            for (f, l) in self.formats.iter().zip(&self.leads) {
+                if lead.is_some_and(|x| !l.admits(&x)) {
+                    continue;
+                }
+                if let Some(r) = f.parse(line, &self.cfg) {
+                    return r;
+                }
             }
         }
         if self.fallback {
@@ -496,12 +532,7 @@ pub fn detect(sample: &[&[u8]], opts: &DetectOptions) -> HeaderFormat {
         .collect();
     if let Some(lf) = &opts.log_format {
         let user = Format::User(logformat::UserFormat::learn(lf, &lines, &cfg));
-        return HeaderFormat {
-            name: user.name(),
-            formats: vec![user],
-            fallback: opts.per_line_fallback,
-            cfg,
-        };
+        return HeaderFormat::new(user.name(), vec![user], opts.per_line_fallback, cfg);
     }
     let min_support = (lines.len() / MIN_SUPPORT_DIVISOR).max(1);
     let mut formats = Vec::new();
@@ -521,12 +552,7 @@ pub fn detect(sample: &[&[u8]], opts: &DetectOptions) -> HeaderFormat {
         Some(f) if formats.len() == 1 => f.name(),
         Some(f) => format!("{} (+{} more)", f.name(), formats.len() - 1),
     };
-    HeaderFormat {
-        name,
-        formats,
-        fallback: opts.per_line_fallback,
-        cfg,
-    }
+    HeaderFormat::new(name, formats, opts.per_line_fallback, cfg)
 }
 
 /// A secondary format must parse at least 1/50 (2%) of the sample: fewer lines are more
@@ -644,5 +670,146 @@ mod tests {
                 .build()
                 .is_err()
         );
+    }
+
+    /// Header lines of shapes the fixture logs lack, each detected on its own as well.
+    const SHAPES: &[&str] = &[
+        "2026-11-27T14:02:01.123Z INFO api: started",
+        "2026/11/27 14:02:01 WARN db: slow query",
+        "2026.11.27 14:02:01 ERROR x: y",
+        "27.11.2026 14:02:01 INFO x: y",
+        "11/27/2026 14:02:01 INFO x: y",
+        "27-11-2026 14:02:01 INFO x: y",
+        "26/11/27 14:02:01 INFO x: y",
+        "03-17 16:13:38.811  1702  2395 D WindowManager: x",
+        "20261127 14:02:01 INFO x: y",
+        "20261127T140201 INFO x: y",
+        "1795788121 INFO x: y",
+        "1795788121123 started worker 3",
+        "1795788121.5 started worker 3",
+        "[2026-11-27 14:02:01,123] INFO x: y",
+        "[Fri Nov 27 14:02:01 2026] [error] x",
+        "Fri Nov 27 14:02:01 2026 x y",
+        "Fri, 27 Nov 2026 14:02:01 +0000 x y",
+        "27/Nov/2026:14:02:01 +0000 GET /",
+        "27 Nov 2026 14:02:01 INFO x",
+        "Nov 27 14:02:01 host sshd[42]: Accepted key",
+        "Apr  5 09:12:44 host cron[7]: job done",
+        "Thu Apr  2 09:12:44 2026 x y",
+        "<34>Nov 27 14:02:01 host su: x",
+        "<165>1 2026-11-27T14:02:01.003Z host app 1 ID47 - msg",
+        "I1127 14:02:01.123456    1 main.go:42] started",
+        "{\"ts\":\"2026-11-27T14:02:01Z\",\"level\":\"info\",\"msg\":\"x\"}",
+        "time=2026-11-27T14:02:01Z level=info msg=x",
+        "host1 app 2026-11-27 14:02:01 INFO x",
+        "10.0.0.1 - - [27/Nov/2026:14:02:01 +0000] \"GET / HTTP/1.1\" 200 5",
+        "2026-11-27T14:02:01.123456789Z stdout F 2026-11-27 14:02:01 INFO x: y",
+        "2026-11-27 14:02:01 | INFO | x | y",
+    ];
+
+    /// Lines of every fixture log (up to 3,000 a file) and of [`SHAPES`], grouped by source.
+    fn fixture_logs() -> Vec<Vec<Vec<u8>>> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<Vec<Vec<u8>>>) {
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                return;
+            };
+            let mut entries: Vec<_> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
+            entries.sort();
+            for p in entries {
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|e| e == "log") {
+                    let data = std::fs::read(&p).unwrap();
+                    out.push(
+                        data.split(|&b| b == b'\n')
+                            .take(3000)
+                            .map(<[u8]>::to_vec)
+                            .collect(),
+                    );
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+            &mut out,
+        );
+        assert!(out.len() >= 20, "fixture logs not found");
+        for s in SHAPES {
+            out.push(vec![s.as_bytes().to_vec(); 4]);
+        }
+        out
+    }
+
+    /// The formats detected on each log alone, and on all of them interleaved line by line.
+    fn detected(logs: &[Vec<Vec<u8>>]) -> Vec<HeaderFormat> {
+        let opts = DetectOptions::builder()
+            .reference(Timestamp(1_795_780_800_000))
+            .max_formats(MAX_FORMATS_LIMIT)
+            .build()
+            .unwrap();
+        let mut all: Vec<HeaderFormat> = logs
+            .iter()
+            .map(|l| {
+                let sample: Vec<&[u8]> = l.iter().take(SAMPLE_LINES).map(Vec::as_slice).collect();
+                detect(&sample, &opts)
+            })
+            .collect();
+        let mut mixed: Vec<&[u8]> = Vec::new();
+        for i in 0..200 {
+            mixed.extend(logs.iter().filter_map(|l| l.get(i)).map(Vec::as_slice));
+        }
+        all.push(detect(&mixed, &opts));
+        all
+    }
+
+    #[test]
+    fn every_format_admits_every_line_it_reads() {
+        let logs = fixture_logs();
+        let lines: Vec<&[u8]> = logs.iter().flatten().map(|l| scan::strip(l)).collect();
+        let (mut read, mut skipped) = (0usize, 0usize);
+        for hf in detected(&logs) {
+            for (f, lead) in hf.formats.iter().zip(&hf.leads) {
+                for &line in &lines {
+                    let admits = LineLead::of(line).is_none_or(|l| lead.admits(&l));
+                    if f.parse(line, &hf.cfg).is_some() {
+                        read += 1;
+                        assert!(
+                            admits,
+                            "{} reads {:?} but its lead does not admit it",
+                            f.name(),
+                            String::from_utf8_lossy(line)
+                        );
+                    } else if !admits {
+                        skipped += 1;
+                    }
+                }
+            }
+        }
+        assert!(read > 50_000, "only {read} lines read");
+        assert!(skipped > 50_000, "only {skipped} parser runs skipped");
+    }
+
+    #[test]
+    fn several_formats_split_a_line_as_trying_each_in_order() {
+        let logs = fixture_logs();
+        let formats = detected(&logs);
+        let mixed = formats.last().unwrap();
+        assert!(mixed.formats.len() >= 8, "{}", mixed.name());
+        for line in logs.iter().flatten() {
+            let stripped = scan::strip(line);
+            let in_order = mixed
+                .formats
+                .iter()
+                .find_map(|f| f.parse(stripped, &mixed.cfg))
+                .or_else(|| fallback(stripped, &mixed.cfg))
+                .unwrap_or_else(|| Record::plain(stripped));
+            assert_eq!(
+                mixed.parse(line),
+                in_order,
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
     }
 }

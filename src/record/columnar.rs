@@ -20,6 +20,7 @@
 
 use std::borrow::Cow;
 
+use super::lead::Lead;
 use super::scan::{at_break, bracket_end, digits, is_ws, nth_token, skip_ws, token_end};
 use super::syslog::pri;
 use super::time::{self, DayOrder, Family, TimeCfg};
@@ -481,6 +482,21 @@ impl Columnar {
             component: head.component,
             message: Cow::Borrowed(b.get(m..).unwrap_or_default()),
         })
+    }
+
+    /// What a stripped line must start with for [`Columnar::parse`] to read it (see
+    /// [`Lead`]): the timestamp's own lead when it opens the line, anything otherwise.
+    pub(crate) fn lead(&self) -> Lead {
+        match self.ts {
+            _ if self.pri => Lead::ANY,
+            TsCol {
+                col: 0,
+                bracket: true,
+                ..
+            } => Lead::first([b'[']),
+            TsCol { col: 0, family, .. } => family.lead(),
+            _ => Lead::ANY,
+        }
     }
 
     /// Where the tail starts: after the anchor timestamp if the line has it, else at `end`.

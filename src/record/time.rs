@@ -20,6 +20,7 @@
 //! offset. Fractions are truncated to milliseconds.
 
 use super::Timestamp;
+use super::lead::Lead;
 use super::scan::{digit_at, digits, is_ws};
 
 /// Milliseconds in a day.
@@ -87,6 +88,35 @@ impl Family {
     }
 
     /// Short name used in format names.
+    /// What a line must start with for a timestamp of this family to open it (see
+    /// [`Lead`]): digit runs and separators for numeric shapes, an upper-case month or day
+    /// name for syslog and asctime times.
+    pub(crate) fn lead(self) -> Lead {
+        const SEPS: [u8; 3] = [b'-', b'/', b'.'];
+        match self {
+            Family::Numeric(Shape::ANY) => Lead::first(b'0'..=b'9'),
+            Family::Numeric(Shape(s)) => {
+                let layout = s / 8;
+                let sep = |base: u8| {
+                    SEPS.get(usize::from(layout - base))
+                        .map(std::slice::from_ref)
+                };
+                match layout {
+                    YMD_DASH..YMD8 => Lead::digits(&[4], sep(YMD_DASH)),
+                    YMD8 => Lead::digits(&[8], None),
+                    YMD6 => Lead::digits(&[6], None),
+                    ABY_DASH..YY_SLASH => Lead::digits(&[1, 2], sep(ABY_DASH)),
+                    YY_SLASH => Lead::digits(&[2], Some(b"/")),
+                    MD_DASH..=MD_LAST => Lead::digits(&[2], sep(MD_DASH)),
+                    _ => Lead::first(b'0'..=b'9'),
+                }
+            }
+            Family::Epoch => Lead::digits(&[9, 10, 12, 13, 15, 16, 18, 19], None),
+            Family::Syslog | Family::Asctime => Lead::first(b'A'..=b'Z'),
+            Family::DayMonth => Lead::first((b'0'..=b'9').chain(b'A'..=b'Z')),
+        }
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Family::Numeric(_) => "datetime",
@@ -557,6 +587,8 @@ const YMD6: u8 = 5;
 const ABY_DASH: u8 = 6;
 const YY_SLASH: u8 = 9;
 const MD_DASH: u8 = 10;
+/// The last `MD_DASH + sep_id` layout.
+const MD_LAST: u8 = MD_DASH + 2;
 
 /// 0 for `-`, 1 for `/`, 2 for `.`.
 fn sep_id(s: u8) -> u8 {
