@@ -149,3 +149,69 @@ fn the_report_does_not_depend_on_the_thread_count_across_several_inputs() {
     );
     assert_eq!(reports[0], reports[1]);
 }
+
+/// Stdin that arrives in small pieces with pauses between them, cut in the middle of lines:
+/// the miner keeps waiting for batches that are not read yet, and the result is still that of
+/// one thread.
+#[test]
+fn stdin_arriving_slowly_gives_the_result_of_one_thread() {
+    use std::process::{Command as Std, Stdio};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = std::fs::read(corpus(dir.path())).expect("corpus");
+    let mut tables = Vec::new();
+    for threads in ["1", "2", "4"] {
+        let lines = dir.path().join(format!("slow{threads}.jsonl"));
+        let mut child = Std::new(env!("CARGO_BIN_EXE_logsift"))
+            .env("NO_COLOR", "1")
+            .args([
+                "templates",
+                "--format",
+                "json",
+                "--threads",
+                threads,
+                "--per-line",
+            ])
+            .arg(&lines)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawns");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let feed = data.clone();
+        let writer = std::thread::spawn(move || {
+            // 600 KB in 40 pieces over about a second (more than two batches), then the rest.
+            let (slow, rest) = feed.split_at(600_000);
+            for piece in slow.chunks(15_001) {
+                stdin.write_all(piece).expect("write");
+                stdin.flush().expect("flush");
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            stdin.write_all(rest).expect("write");
+        });
+        let out = child.wait_with_output().expect("runs");
+        writer.join().expect("writer");
+        assert!(
+            out.status.success(),
+            "--threads {threads}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let per_line = std::fs::read(&lines).expect("per-line output");
+        assert_eq!(
+            per_line.iter().filter(|&&b| b == b'\n').count(),
+            data.iter().filter(|&&b| b == b'\n').count(),
+            "one per-line record per input line with --threads {threads}"
+        );
+        tables.push((threads, out.stdout, per_line));
+    }
+    for (threads, table, per_line) in &tables[1..] {
+        assert!(
+            *table == tables[0].1,
+            "template table with --threads {threads} differs"
+        );
+        assert!(
+            *per_line == tables[0].2,
+            "per-line output with --threads {threads} differs"
+        );
+    }
+}

@@ -2,9 +2,11 @@
 //!
 //! Owns the pipeline behind `--threads N` (N > 1): one reader goes through the inputs in order
 //! (each opened, its header format detected, its bytes split into events) and packs the event
-//! heads into batches of about [`BATCH_BYTES`]; N workers parse the headers and mask the
+//! heads into batches of about [`BATCH_BYTES`]; N - 1 workers parse the headers and mask the
 //! messages of whole batches, in any order; one miner takes the prepared batches back in
-//! order and mines every event exactly as the single-threaded loop does. Parsing and masking
+//! order and mines every event exactly as the single-threaded loop does, and prepares a
+//! waiting batch itself whenever the next one in order is not ready (so that no core idles
+//! while the miner waits, and N threads keep N cores busy). Parsing and masking
 //! are pure functions of a line, and the miner sees the same lines in the same order, so the
 //! templates, counts, reports and per-line output do not depend on the thread count.
 //!
@@ -182,9 +184,9 @@ pub(super) fn run(read: &ReadConfig, sink: &mut Sink<'_>, threads: usize) -> Rea
     let recycle = Recycle::default();
     let (mut summary, notes) = std::thread::scope(|s| {
         let recycle = &recycle;
-        for _ in 0..threads {
+        let batch_rx = &batch_rx;
+        for _ in 1..threads {
             let ready_tx = ready_tx.clone();
-            let batch_rx = &batch_rx;
             s.spawn(move || {
                 loop {
                     let next = match batch_rx.lock() {
@@ -200,7 +202,10 @@ pub(super) fn run(read: &ReadConfig, sink: &mut Sink<'_>, threads: usize) -> Rea
             });
         }
         drop(ready_tx);
-        let miner = s.spawn(move || mine_in_order(ready_rx, sink, &ticket_tx, recycle));
+        let miner = s.spawn(move || {
+            let help = |batch| prepare(batch, masker, recycle.take_prepared());
+            mine_in_order(ready_rx, batch_rx, help, sink, &ticket_tx, recycle)
+        });
         let summary = read_batches(
             read,
             || recycle.take_heads(),
@@ -224,10 +229,60 @@ pub(super) fn run(read: &ReadConfig, sink: &mut Sink<'_>, threads: usize) -> Rea
     summary
 }
 
-/// Mines prepared batches in batch order as they arrive; returns the record notes (times,
-/// levels) per input.
+/// Where the miner's next prepared batch comes from.
+enum Next {
+    Prepared(Prepared),
+    /// Every batch has been prepared and handed over.
+    Done,
+}
+
+/// The next prepared batch for the miner: one that a worker finished, else one the miner
+/// prepares itself from the batches waiting for a worker, else (nothing waiting) the next
+/// one a worker finishes.
+fn next_prepared(
+    ready: &mpsc::Receiver<Prepared>,
+    batches: &Mutex<mpsc::Receiver<Batch>>,
+    help: &impl Fn(Batch) -> Prepared,
+) -> Next {
+    let mut wait = HELP_POLL_MIN;
+    loop {
+        if let Ok(p) = ready.try_recv() {
+            return Next::Prepared(p);
+        }
+        let waiting = batches.lock().ok().map(|rx| rx.try_recv());
+        match waiting {
+            Some(Ok(batch)) => return Next::Prepared(help(batch)),
+            // Reading is over and every batch was taken: wait for the workers' last ones.
+            Some(Err(mpsc::TryRecvError::Disconnected)) | None => {
+                return ready.recv().map_or(Next::Done, Next::Prepared);
+            }
+            Some(Err(mpsc::TryRecvError::Empty)) => match ready.recv_timeout(wait) {
+                Ok(p) => return Next::Prepared(p),
+                // Nothing to prepare yet either (a slow input): look again, less often.
+                Err(mpsc::RecvTimeoutError::Timeout) => wait = (wait * 2).min(HELP_POLL_MAX),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // No worker left: prepare the rest here.
+                    return match batches.lock().ok().map(|rx| rx.recv()) {
+                        Some(Ok(batch)) => Next::Prepared(help(batch)),
+                        _ => Next::Done,
+                    };
+                }
+            },
+        }
+    }
+}
+
+/// How long the miner waits for a worker's batch before it looks again for a batch to
+/// prepare itself: from the first to the second, doubling while nothing comes.
+const HELP_POLL_MIN: std::time::Duration = std::time::Duration::from_millis(1);
+const HELP_POLL_MAX: std::time::Duration = std::time::Duration::from_millis(64);
+
+/// Mines prepared batches in batch order, preparing waiting batches itself while the next
+/// one is not ready (`help`); returns the record notes (times, levels) per input.
 fn mine_in_order(
     ready: mpsc::Receiver<Prepared>,
+    batches: &Mutex<mpsc::Receiver<Batch>>,
+    help: impl Fn(Batch) -> Prepared,
     sink: &mut Sink<'_>,
     tickets: &mpsc::SyncSender<()>,
     recycle: &Recycle,
@@ -235,7 +290,7 @@ fn mine_in_order(
     let mut pending: BTreeMap<u64, Prepared> = BTreeMap::new();
     let mut next = 0u64;
     let mut notes: BTreeMap<usize, InputInfo> = BTreeMap::new();
-    for p in ready {
+    while let Next::Prepared(p) = next_prepared(&ready, batches, &help) {
         pending.insert(p.index, p);
         while let Some(p) = pending.remove(&next) {
             next += 1;
