@@ -7,9 +7,14 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+/// Longest a run may take: a pipeline that stops making progress fails the test instead of
+/// hanging it.
+const DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+
 fn logsift() -> Command {
     let mut c = Command::cargo_bin("logsift").expect("binary builds");
-    c.env("NO_COLOR", "1")
+    c.timeout(DEADLINE)
+        .env("NO_COLOR", "1")
         .env_remove("OPENAI_API_KEY")
         .env_remove("OPENAI_BASE_URL");
     c
@@ -161,6 +166,8 @@ fn stdin_arriving_slowly_gives_the_result_of_one_thread() {
     let mut tables = Vec::new();
     for threads in ["1", "2", "4"] {
         let lines = dir.path().join(format!("slow{threads}.jsonl"));
+        let table = dir.path().join(format!("slow{threads}.json"));
+        let errors = dir.path().join(format!("slow{threads}.err"));
         let mut child = Std::new(env!("CARGO_BIN_EXE_logsift"))
             .env("NO_COLOR", "1")
             .args([
@@ -172,9 +179,11 @@ fn stdin_arriving_slowly_gives_the_result_of_one_thread() {
                 "--per-line",
             ])
             .arg(&lines)
+            .arg("-o")
+            .arg(&table)
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&errors).expect("stderr file"))
             .spawn()
             .expect("spawns");
         let mut stdin = child.stdin.take().expect("stdin");
@@ -189,12 +198,22 @@ fn stdin_arriving_slowly_gives_the_result_of_one_thread() {
             }
             stdin.write_all(rest).expect("write");
         });
-        let out = child.wait_with_output().expect("runs");
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("waits") {
+                break status;
+            }
+            if started.elapsed() > DEADLINE {
+                let _ = child.kill();
+                panic!("--threads {threads}: no result after {DEADLINE:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
         writer.join().expect("writer");
         assert!(
-            out.status.success(),
+            status.success(),
             "--threads {threads}: {}",
-            String::from_utf8_lossy(&out.stderr)
+            std::fs::read_to_string(&errors).unwrap_or_default()
         );
         let per_line = std::fs::read(&lines).expect("per-line output");
         assert_eq!(
@@ -202,7 +221,7 @@ fn stdin_arriving_slowly_gives_the_result_of_one_thread() {
             data.iter().filter(|&&b| b == b'\n').count(),
             "one per-line record per input line with --threads {threads}"
         );
-        tables.push((threads, out.stdout, per_line));
+        tables.push((threads, std::fs::read(&table).expect("table"), per_line));
     }
     for (threads, table, per_line) in &tables[1..] {
         assert!(

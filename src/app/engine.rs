@@ -249,7 +249,13 @@ fn next_prepared(
         if let Ok(p) = ready.try_recv() {
             return Next::Prepared(p);
         }
-        let waiting = batches.lock().ok().map(|rx| rx.try_recv());
+        // Never wait for the lock: a worker holds it while it waits for the reader, and the
+        // reader may be waiting for this miner to hand back a ticket.
+        let waiting = match batches.try_lock() {
+            Ok(rx) => Some(rx.try_recv()),
+            Err(std::sync::TryLockError::WouldBlock) => Some(Err(mpsc::TryRecvError::Empty)),
+            Err(std::sync::TryLockError::Poisoned(_)) => None,
+        };
         match waiting {
             Some(Ok(batch)) => return Next::Prepared(help(batch)),
             // Reading is over and every batch was taken: wait for the workers' last ones.
