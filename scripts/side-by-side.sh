@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # logsift beside other template miners on the same corpora, in one session: `logsift
-# templates` with one thread (file and stdin) and two threads, best of REPS, then the peers'
-# harness (Drain3 with and without masking, drain3-rs, logdrain, and the read-and-tokenize
-# floors sol-tokens2 and sol-bufread).
+# templates` with one thread (file and stdin) and two threads, and the peers' harness
+# (drain3-rs, logdrain, the read-and-tokenize floors sol-tokens2 and sol-bufread, then Drain3
+# with and without masking on the first PY_LIMIT lines). The fast tools run in ROUNDS
+# alternating rounds and each keeps its best round, so that a slow spell of a shared machine
+# does not fall on one tool only. Prints one table per corpus with each tool's ratio to
+# logsift.
 #
 # usage: scripts/side-by-side.sh [CORPUS...]
 #   Default corpora: 1M-line HDFS and mix corpora from gen_corpus.py, generated into $WORK
@@ -12,17 +15,20 @@
 # ../shared/loghub-2k; set PEERS to its peers directory if it is elsewhere). Without it, only
 # the logsift half can run: pass your own corpus and set PEERS=none.
 #
-# env: WORK (default ${TMPDIR:-/tmp}/logsift-side-by-side), REPS (default 3),
-#      PY_LIMIT (lines fed to the Python tools, default 200000), TOOLS (peer list).
-# Timing on a shared machine is noisy: compare the figures of one run with each other.
+# env: WORK (default ${TMPDIR:-/tmp}/logsift-side-by-side), ROUNDS (default 3),
+#      PY_LIMIT (lines fed to the Python tools, default 200000), FAST and SLOW (peer lists).
+# Timing on a shared machine is noisy: compare the figures of one run with each other. The
+# peers' wall time is their harness' timer around the mining loop (process start and imports
+# excluded); logsift's is the whole process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 PEERS=${PEERS:-$root/../shared/bench/peers}
 WORK=${WORK:-${TMPDIR:-/tmp}/logsift-side-by-side}
-REPS=${REPS:-3}
+ROUNDS=${ROUNDS:-3}
 PY_LIMIT=${PY_LIMIT:-200000}
-TOOLS=${TOOLS:-sol-tokens2,sol-bufread,drain3-rs,logdrain,drain3,drain3-mask}
+FAST=${FAST:-sol-tokens2,sol-bufread,drain3-rs,logdrain}
+SLOW=${SLOW:-drain3,drain3-mask}
 mkdir -p "$WORK"
 
 corpora=("$@")
@@ -46,20 +52,17 @@ cargo build --quiet --release --bin logsift
 bin="$root/target/release/logsift"
 echo "commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 
-best() {  # label cmd... : best wall of REPS runs, with its CPU time and peak RSS
-  local label=$1 line best_line="" best_wall=""
+once() {  # label cmd... : one run as a JSON row like the peers' harness prints
+  local label=$1
   shift
-  for _ in $(seq "$REPS"); do
-    /usr/bin/time -o "$WORK/time.txt" -f "%e %U %S %M" "$@" >/dev/null 2>&1
-    line=$(tail -1 "$WORK/time.txt")
-    local wall=${line%% *}
-    if [ -z "$best_wall" ] || python3 -c "import sys; sys.exit(0 if $wall < $best_wall else 1)"; then
-      best_wall=$wall
-      best_line=$line
-    fi
-  done
-  read -r wall usr sys rss <<<"$best_line"
-  echo "$label $wall $usr $sys $rss"
+  /usr/bin/time -o "$WORK/time.txt" -f "%e %U %S %M" "$@" >/dev/null 2>&1
+  read -r wall usr sys rss <"$WORK/time.txt"
+  echo "done: {\"tool\": \"$label\", \"lines\": $lines, \"wall\": $wall, \"cpu\": $(python3 -c "print($usr + $sys)"), \"maxrss_kb\": $rss, \"templates\": $n}"
+}
+
+peers() {  # tools... : the peers' harness, one repetition, its rows only
+  SKIP_SETUP=${SKIP_SETUP:-0} PEERS_WORK=${PEERS_WORK:-$WORK/peers} REPS=1 PY_LIMIT=$PY_LIMIT \
+    bash "$PEERS/run_peers.sh" "$c" "$1" 2>&1 >/dev/null | grep '^done: ' || true
 }
 
 for c in "${corpora[@]}"; do
@@ -72,22 +75,40 @@ for c in "${corpora[@]}"; do
   "$bin" templates --threads 2 --format json -o "$WORK/t2.json" "$c"
   cmp -s "$WORK/t1.json" "$WORK/t2.json" && same=identical || same=DIFFERENT
   n=$(python3 -c "import json; print(len(json.load(open('$WORK/t1.json'))))")
-  echo "| logsift run | wall s | lines/s | CPU s | lines per CPU-s | peak RSS MB | templates |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
-  {
-    best "templates-file-1-thread" "$bin" templates --threads 1 --format json -o /dev/null "$c"
-    best "templates-stdin-1-thread" sh -c "cat '$c' | '$bin' templates --threads 1 --format json -o /dev/null"
-    best "templates-file-2-threads" "$bin" templates --threads 2 --format json -o /dev/null "$c"
-  } | while read -r label wall usr sys rss; do
-    python3 -c "
-l, w, u, s, r = $lines, $wall, $usr, $sys, $rss
-print(f'| $label | {w:.2f} | {l / w:,.0f} | {u + s:.2f} | {l / (u + s):,.0f} | {r / 1024:.0f} | $n |')"
+  rows="$WORK/rows.txt"
+  : >"$rows"
+  for r in $(seq "$ROUNDS"); do
+    echo "round $r of $ROUNDS, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+    {
+      once "logsift (file, 1 thread)" "$bin" templates --threads 1 --format json -o /dev/null "$c"
+      once "logsift (stdin, 1 thread)" sh -c "cat '$c' | '$bin' templates --threads 1 --format json -o /dev/null"
+      once "logsift (file, 2 threads)" "$bin" templates --threads 2 --format json -o /dev/null "$c"
+      [ "$PEERS" != none ] && peers "$FAST"
+    } >>"$rows"
   done
+  if [ "$PEERS" != none ] && [ -n "$SLOW" ]; then
+    echo "slow tools on the first $PY_LIMIT lines" >&2
+    peers "$SLOW" >>"$rows"
+  fi
+  python3 - "$rows" <<'PY'
+import json, sys
+best = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line[len("done: "):])
+    r["wall"] = r.get("secs") or r["wall"]
+    lps = r["lines"] / r["wall"] if r["wall"] else 0
+    if r["tool"] not in best or lps > best[r["tool"]][0]:
+        best[r["tool"]] = (lps, r)
+ref = best.get("logsift (file, 1 thread)", (0, None))[0]
+print("| tool | lines | wall s | lines/s | CPU s | lines per CPU-s | peak RSS MB | templates | logsift (file, 1 thread) / tool |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for tool, (lps, r) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+    cpu = r.get("cpu_secs") or r.get("cpu") or 0
+    tpl = r.get("templates") or "-"
+    ratio = f"{ref / lps:.2f}x" if lps else "-"
+    print(f"| {tool} | {r['lines']:,} | {r['wall']:.3f} | {lps:,.0f} | {cpu:.2f} | "
+          f"{r['lines'] / cpu if cpu else 0:,.0f} | {r['maxrss_kb'] / 1024:.0f} | {tpl} | {ratio} |")
+PY
   echo
   echo "one and two threads: $same template tables"
-  if [ "$PEERS" != none ]; then
-    echo
-    SKIP_SETUP=${SKIP_SETUP:-0} PEERS_WORK=${PEERS_WORK:-$WORK/peers} REPS=2 PY_LIMIT=$PY_LIMIT \
-      bash "$PEERS/run_peers.sh" "$c" "$TOOLS"
-  fi
 done
