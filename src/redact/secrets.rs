@@ -471,7 +471,8 @@ fn key_values(re: &Regex, s: &str, kind: Kind, accept: fn(&str) -> bool, out: &m
         if !is_non_secret_value(v) && !v.eq_ignore_ascii_case(key) && accept(v) {
             push(out, start, end, kind);
         }
-        pos = pos.max(end);
+        // The search goes on from the separator, not after the value: the value may itself be
+        // a key with a value of its own (`secret: passwd: hunter2`).
     }
 }
 

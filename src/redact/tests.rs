@@ -962,3 +962,18 @@ mod props {
         }
     }
 }
+
+#[test]
+fn a_key_given_as_the_value_of_another_key_still_has_its_value_redacted() {
+    caught("secret: passwd: aaAA00", "aaAA00", Kind::CredentialValue);
+    caught(
+        "token=password=hunter22 ok",
+        "hunter22",
+        Kind::CredentialValue,
+    );
+    caught(
+        "api_key: secret: s3cr3tv4lue",
+        "s3cr3tv4lue",
+        Kind::CredentialValue,
+    );
+}
