@@ -378,8 +378,8 @@ struct MineArgs {
     #[arg(long, value_name = "FILE", help_heading = "Mining")]
     save_state: Option<PathBuf>,
 
-    /// Threads that parse and mask lines (0: one per CPU core) while one thread mines them in
-    /// input order, so every thread count gives the same result.
+    /// Threads to work with (0: one per CPU core): all parse and mask lines, and one of them
+    /// also mines them in input order, so every thread count gives the same result.
     #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Mining")]
     threads: usize,
 }
@@ -426,8 +426,8 @@ struct MineCmdArgs {
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     max_clusters: usize,
 
-    /// Threads that parse and mask lines (0: one per CPU core) while one thread mines them in
-    /// input order; every thread count gives the same state.
+    /// Threads to work with (0: one per CPU core): all parse and mask lines, and one of them
+    /// also mines them in input order; every thread count gives the same state.
     #[arg(long, value_name = "N", default_value_t = 0)]
     threads: usize,
 

@@ -21,8 +21,9 @@
 //! present. The best candidate becomes the primary format; the sample lines it does not parse
 //! are scored again for a secondary format, and so on (up to [`DetectOptions`]' `max_formats`),
 //! so a file that interleaves several systems gets a format for each. On each line the formats
-//! are tried in order, then (unless disabled) a per-line fallback that recognises any known
-//! shape without a sample; a line nothing recognises is all message.
+//! are tried in order (skipping, with several, those whose line start cannot match: see
+//! `lead`), then (unless disabled) a per-line fallback that recognises any known shape
+//! without a sample; a line nothing recognises is all message.
 //!
 //! # Conventions
 //!
