@@ -481,7 +481,7 @@ impl HeaderFormat {
             if let Some(r) = f.parse(line, &self.cfg) {
                 return r;
             }
-        } else {
+        } else if !self.formats.is_empty() {
             let lead = LineLead::of(line);
             for (f, l) in self.formats.iter().zip(&self.leads) {
                 if lead.is_some_and(|x| !l.admits(&x)) {

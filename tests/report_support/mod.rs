@@ -119,12 +119,7 @@ pub fn demo_runbooks() -> Runbooks {
 
 pub fn report(rel: &str, o: &Options) -> Report {
     let a = analyse(rel);
-    let llm = LlmConfig::builder()
-        .mode(LlmMode::Off)
-        .build()
-        .expect("valid llm config");
-    let mut r = Report::new(&a);
-    r.summary = Some(app::summarize(&a, &llm, None));
+    let mut r = with_offline_summary(&a);
     let tally = if o.components {
         components(rel, &a)
     } else {
@@ -156,11 +151,16 @@ pub fn rendered(r: &Report, format: Format, color: bool) -> String {
 pub fn offline_report(path: &Path) -> Report {
     let read = ReadConfig::new(vec![InputSpec::Path(path.to_owned())]);
     let analysed = app::analyse(&read, &AnalyseConfig::default()).expect("the log analyses");
+    with_offline_summary(&analysed)
+}
+
+/// The report of an analysis with the offline summary.
+fn with_offline_summary(a: &Analysed) -> Report {
     let llm = LlmConfig::builder()
         .mode(LlmMode::Off)
         .build()
         .expect("offline config");
-    let mut r = Report::new(&analysed);
-    r.summary = Some(app::summarize(&analysed, &llm, None));
+    let mut r = Report::new(a);
+    r.summary = Some(app::summarize(a, &llm, None));
     r
 }
