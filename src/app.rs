@@ -369,6 +369,10 @@ pub struct MineConfig {
     /// Threads that read, parse and mask while one mines (1: all in the calling thread).
     /// Every thread count gives the same result: the miner sees the lines in the same order.
     pub threads: usize,
+    /// Whether the miner keeps the frequent values of each parameter slot. Only a saved state
+    /// reads them (reports take values from the time buckets), so runs that save no state turn
+    /// it off and skip its cost.
+    pub track_values: bool,
 }
 
 impl Default for MineConfig {
@@ -378,6 +382,7 @@ impl Default for MineConfig {
             window: WindowConfig::default(),
             load_state: None,
             threads: 1,
+            track_values: true,
         }
     }
 }
@@ -393,7 +398,7 @@ fn window_id(id: ClusterId) -> u32 {
 }
 
 /// Most slots passed to the accumulator per event (the accumulator's own `max_slots` applies
-/// after this); a fixed array keeps the hot loop free of allocation.
+/// after this).
 const MAX_EVENT_PARAMS: usize = 64;
 
 /// What mining the inputs produced.
@@ -511,10 +516,11 @@ fn mine_with(
     windows: bool,
     shard: u64,
 ) -> Result<Mined, Error> {
-    let (miner, history) = match &cfg.load_state {
+    let (mut miner, history) = match &cfg.load_state {
         Some(path) => load_state(path)?,
         None => (Miner::new(cfg.miner.clone()), ReviewHistory::new()),
     };
+    miner.set_value_tracking(cfg.track_values);
     let counts = WindowCounts::new_shard(cfg.window, shard)
         .map_err(|e| Error::Usage(format!("time buckets: {e}")))?;
     let mut sink = Sink::new(miner, counts, windows, per_line);
@@ -576,18 +582,12 @@ impl<'p> Sink<'p> {
         };
         let cluster = obs.cluster;
         if self.windows {
-            let empty: &[u8] = &[];
-            let mut params = [(0u16, empty); MAX_EVENT_PARAMS];
-            let mut n = 0;
-            for (slot, value) in obs.params() {
-                if n == MAX_EVENT_PARAMS {
-                    break;
-                }
-                params[n] = (u16::try_from(slot).unwrap_or(u16::MAX), value);
-                n += 1;
-            }
+            let params = obs
+                .params_hashed()
+                .take(MAX_EVENT_PARAMS)
+                .map(|(slot, value, h)| (u16::try_from(slot).unwrap_or(u16::MAX), value, h));
             self.counts
-                .observe(group, rec.ts, window_id(cluster), rec.level, &params[..n]);
+                .observe_iter(group, rec.ts, window_id(cluster), rec.level, params);
             if let Some(c) = rec.component {
                 self.components.observe(window_id(cluster), c);
             }

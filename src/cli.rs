@@ -978,6 +978,8 @@ fn mine_config(args: &MineArgs) -> Result<MineConfig, Error> {
             args.load_state.clone()
         },
         threads: thread_count(args.threads),
+        // Slot values are read only from a saved state.
+        track_values: args.save_state.is_some(),
         ..MineConfig::default()
     })
 }

@@ -36,6 +36,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
+use crate::mask::value_hash;
 use crate::record::{Level, Timestamp};
 
 /// Which side of a comparison an event belongs to.
@@ -478,12 +479,12 @@ impl SlotSummary {
     }
 
     /// Records one value; returns the change in stored entries.
-    fn observe(&mut self, value: &[u8], key: i64, k: usize) -> isize {
+    /// Records one value (`hash`: its [`value_hash`]); returns the change in stored entries.
+    fn observe(&mut self, value: &[u8], hash: u64, key: i64, k: usize) -> isize {
         let mut delta = 0isize;
         if self.totals.add(key, 1) {
             delta += 1;
         }
-        let hash = value_hash(value);
         if let Some(t) = self
             .tracked
             .iter_mut()
@@ -626,20 +627,6 @@ impl Hasher for IdHasher {
     fn write_u64(&mut self, n: u64) {
         self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(GOLDEN);
     }
-}
-
-/// Hash of a value's bytes, compared before the bytes themselves.
-fn value_hash(value: &[u8]) -> u64 {
-    let mut h = IdHasher(0);
-    let mut chunks = value.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h.write_u64(u64::from_le_bytes(w));
-    }
-    h.write(chunks.remainder());
-    h.write_u64(value.len() as u64);
-    h.finish()
 }
 
 /// A set of clusters' series at one count width and one parameter width.
@@ -798,6 +785,21 @@ impl WindowCounts {
         level: Option<Level>,
         params: &[(u16, &[u8])],
     ) {
+        let hashed = params.iter().map(|&(s, v)| (s, v, value_hash(v)));
+        self.observe_iter(group, ts, cluster, level, hashed);
+    }
+
+    /// [`WindowCounts::observe`] with `(slot index, value, hash)` given by an iterator, the
+    /// hash being [`crate::mask::value_hash`] of the value: a caller that has the hashes
+    /// already (the miner does) need neither collect the values nor hash them again.
+    pub fn observe_iter<'v>(
+        &mut self,
+        group: Group,
+        ts: Option<Timestamp>,
+        cluster: u32,
+        level: Option<Level>,
+        params: impl IntoIterator<Item = (u16, &'v [u8], u64)>,
+    ) {
         let cw = self.count_width_ms();
         let pw = self.param_width_ms();
         let k = self.config.values_per_slot;
@@ -826,7 +828,7 @@ impl WindowCounts {
         c.levels[level_index(level)] += 1;
         let pkey = time.div_euclid(pw);
         let mut delta = 0isize;
-        for &(slot, value) in params {
+        for (slot, value, hash) in params {
             let slot = usize::from(slot);
             if slot >= max_slots {
                 self.skipped_slots += 1;
@@ -835,8 +837,13 @@ impl WindowCounts {
             if c.slots.len() <= slot {
                 c.slots.resize_with(slot + 1, SlotSummary::default);
             }
-            let value = &value[..value.len().min(max_value)];
-            delta += c.slots[slot].observe(value, pkey, k);
+            let (value, hash) = if value.len() > max_value {
+                let cut = &value[..max_value];
+                (cut, value_hash(cut))
+            } else {
+                (value, hash)
+            };
+            delta += c.slots[slot].observe(value, hash, pkey, k);
         }
         self.param_entries = self.param_entries.saturating_add_signed(delta);
         self.enforce_budget();

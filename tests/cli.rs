@@ -224,6 +224,18 @@ fn states_saved_from_two_shards_merge_and_load() {
             .assert()
             .success();
     }
+    // A saved state keeps the parameter values of its slots (a run that saves none skips them).
+    let state = std::fs::read_to_string(dir.path().join("a.state")).expect("state");
+    let body: serde_json::Value =
+        serde_json::from_str(state.lines().nth(2).expect("state body")).expect("state json");
+    let listed = body["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .flat_map(|c| c["slots"].as_array().cloned().unwrap_or_default())
+        .filter(|s| s["values"].as_array().is_some_and(|v| !v.is_empty()))
+        .count();
+    assert!(listed > 0, "no slot of the saved state lists values");
     let merged = dir.path().join("m.state");
     logsift()
         .arg("merge-state")

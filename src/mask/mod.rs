@@ -1055,6 +1055,13 @@ pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
     fx_add(h, b.len() as u64)
 }
 
+/// Hash of a parameter value, as the miner's slot summaries and the time buckets index it:
+/// [`hash_bytes`] avalanched by [`fmix`].
+#[inline]
+pub fn value_hash(v: &[u8]) -> u64 {
+    fmix(hash_bytes(v))
+}
+
 /// The last 1-7 bytes of a string as one number without a byte-by-byte copy: two
 /// overlapping 4-byte reads cover 4-7 bytes, and first, middle and last byte cover 1-3
 /// (the length, mixed in separately, tells the cases apart).

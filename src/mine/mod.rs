@@ -141,6 +141,8 @@ struct Param {
     slot: u32,
     start: u32,
     end: u32,
+    /// [`crate::mask::value_hash`] of the value.
+    hash: u64,
 }
 
 /// The result of [`Miner::observe`]: the cluster, how the line was placed, and the line's
@@ -167,6 +169,14 @@ impl<'a> Observation<'a> {
                     .unwrap_or_default(),
             )
         })
+    }
+
+    /// [`Observation::params`] with each value's [`crate::mask::value_hash`], which the miner
+    /// has computed anyway.
+    pub fn params_hashed(&self) -> impl ExactSizeIterator<Item = (usize, &'a [u8], u64)> + '_ {
+        self.params()
+            .zip(self.params.iter())
+            .map(|((s, v), p)| (s, v, p.hash))
     }
 }
 
@@ -383,6 +393,8 @@ pub struct Miner {
     buf: LineBuf,
     params: Vec<Param>,
     newly_var: Vec<(usize, Box<[u8]>)>,
+    /// Whether slot summaries count each value (see [`Miner::set_value_tracking`]).
+    track_values: bool,
 }
 
 impl Default for Miner {
@@ -413,7 +425,16 @@ impl Miner {
             buf: LineBuf::default(),
             params: Vec::new(),
             newly_var: Vec::new(),
+            track_values: true,
         }
+    }
+
+    /// Whether the parameter slots keep their frequent values (on by default). Only a saved
+    /// state reads them ([`ClusterView::slots`]); a run that saves none can turn them off and
+    /// skip their cost. Off, a line's values count as "other" in their slots, so a state saved
+    /// anyway says its values are unknown rather than claiming values it did not see.
+    pub fn set_value_tracking(&mut self, on: bool) {
+        self.track_values = on;
     }
 
     /// The configuration.
@@ -991,6 +1012,7 @@ impl Miner {
         let k = self.cfg.values_per_slot;
         let vmax = self.cfg.max_value_bytes;
         let (ks, smax) = (self.cfg.samples, self.cfg.max_sample_bytes);
+        let track = self.track_values;
         let mut params = std::mem::take(&mut self.params);
         params.clear();
         let c = self.slot_mut(s);
@@ -1026,15 +1048,24 @@ impl Miner {
                     (r.start, r.end)
                 }
             };
-            let v = &msg[start..end];
-            let v = &v[..v.len().min(vmax)];
+            let full = &msg[start..end];
+            let v = &full[..full.len().min(vmax)];
             let vh = summary::value_hash(v);
             line_hash = fx_add(line_hash, vh);
-            slot.add_hashed(v, vh, 1, k);
+            if track {
+                slot.add_hashed(v, vh, 1, k);
+            } else {
+                slot.other += 1;
+            }
             params.push(Param {
                 slot: j as u32,
                 start: start as u32,
                 end: end as u32,
+                hash: if v.len() == full.len() {
+                    vh
+                } else {
+                    summary::value_hash(full)
+                },
             });
         }
         if ks > 0 {

@@ -6,18 +6,13 @@
 //! Samples are the `k` distinct lines with the smallest hash (a bottom-k sketch): the choice
 //! does not depend on input order, and the samples of a merge are the samples of the union.
 
-use crate::mask::{fmix, hash_bytes};
+use crate::mask::fmix;
+pub(crate) use crate::mask::value_hash;
 
 /// A full slot table admits a new value on one in this many lines (see
 /// [`SlotSummary::add_hashed`]): a cost cut for slots of ever-new values, small enough that a
 /// value that becomes frequent enters within a handful of its lines.
 const ADMIT_ONE_IN: u64 = 8;
-
-/// Hash of a parameter value, as the slot summaries index it.
-#[inline]
-pub(crate) fn value_hash(v: &[u8]) -> u64 {
-    fmix(hash_bytes(v))
-}
 
 /// One tracked value: its hash, count (0 = free entry) and place in the arena.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -324,10 +319,10 @@ mod tests {
         let mut a = Samples::default();
         let mut b = Samples::default();
         for l in &lines {
-            a.offer(fmix(hash_bytes(l)), l, 3, 100);
+            a.offer(value_hash(l), l, 3, 100);
         }
         for l in lines.iter().rev() {
-            b.offer(fmix(hash_bytes(l)), l, 3, 100);
+            b.offer(value_hash(l), l, 3, 100);
         }
         assert_eq!(a, b);
         assert_eq!(a.lines.len(), 3);

@@ -314,3 +314,60 @@ fn spaced_style_keeps_the_line_spacing() {
         "took <*> ms for user=<*>"
     );
 }
+
+#[test]
+fn without_value_tracking_the_table_and_params_are_the_same_and_values_unknown() {
+    let lines: Vec<String> = (0..200)
+        .map(|i| match i % 3 {
+            0 => format!("GET /index status={} took {}ms", [200, 503][i % 2], i),
+            1 => format!("login ok for user{} from 10.0.0.{}", i % 7, i % 5),
+            _ => format!(
+                "PacketResponder {} for block blk_{} terminating",
+                i % 3,
+                i * 7919
+            ),
+        })
+        .collect();
+    let mut on = Miner::default();
+    let mut off = Miner::default();
+    off.set_value_tracking(false);
+    for (i, l) in lines.iter().enumerate() {
+        let ts = Some(Timestamp(1000 + i as i64));
+        let a = on.observe(l.as_bytes(), ts);
+        let (ca, pa): (ClusterId, Vec<(usize, Vec<u8>, u64)>) = (
+            a.cluster,
+            a.params_hashed()
+                .map(|(s, v, h)| (s, v.to_vec(), h))
+                .collect(),
+        );
+        let b = off.observe(l.as_bytes(), ts);
+        let pb: Vec<(usize, Vec<u8>, u64)> = b
+            .params_hashed()
+            .map(|(s, v, h)| (s, v.to_vec(), h))
+            .collect();
+        assert_eq!((ca, &pa), (b.cluster, &pb), "line {i}: {l}");
+        for (_, v, h) in &pa {
+            assert_eq!(*h, crate::mask::value_hash(v), "the hash is the value's");
+        }
+    }
+    let (ta, tb) = (on.table(), off.table());
+    assert_eq!(ta.len(), tb.len());
+    let mut tracked = 0;
+    for (a, b) in ta.iter().zip(&tb) {
+        assert_eq!((a.template(), a.count()), (b.template(), b.count()));
+        assert!(
+            a.samples().eq(b.samples()),
+            "same samples for {}",
+            a.template()
+        );
+        for (sa, sb) in a.slots().zip(b.slots()) {
+            assert_eq!(sa.slot(), sb.slot());
+            tracked += sa.values().len();
+            // Off, a slot holds at most the values it had as a literal; the rest is "other".
+            let known: u64 = sb.values().iter().map(|v| v.1).sum();
+            assert_eq!(known + sb.other(), a.count(), "every line is counted");
+            assert!(sb.other() > 0);
+        }
+    }
+    assert!(tracked > 0, "tracking on keeps values");
+}
