@@ -485,16 +485,19 @@ impl SlotSummary {
         if self.totals.add(key, 1) {
             delta += 1;
         }
-        if let Some(t) = self
-            .tracked
-            .iter_mut()
-            .find(|t| t.hash == hash && t.value == value)
-        {
-            t.weight = t.weight.saturating_add(1);
-            if t.series.add(key, 1) {
-                delta += 1;
+        // One pass finds the value, or else the lightest entry (ties: the first) to replace.
+        let mut lightest: Option<(usize, u64)> = None;
+        for (i, t) in self.tracked.iter_mut().enumerate() {
+            if t.hash == hash && t.value == value {
+                t.weight = t.weight.saturating_add(1);
+                if t.series.add(key, 1) {
+                    delta += 1;
+                }
+                return delta;
             }
-            return delta;
+            if lightest.is_none_or(|(_, w)| t.weight < w) {
+                lightest = Some((i, t.weight));
+            }
         }
         if self.tracked.len() < k {
             let mut series = Series::default();
@@ -508,8 +511,8 @@ impl SlotSummary {
             });
             return delta + 1;
         }
-        // Replace the lightest value (ties: the first), reusing its buffers.
-        let Some(min) = self.tracked.iter_mut().min_by_key(|t| t.weight) else {
+        // Replace the lightest value, reusing its buffers.
+        let Some(min) = lightest.and_then(|(i, _)| self.tracked.get_mut(i)) else {
             return delta;
         };
         delta -= min.series.len() as isize;
@@ -1540,5 +1543,32 @@ mod tests {
         assert!(w.count_entries() <= 1_000);
         let total: u64 = w.cluster_totals(Group::Target).values().sum();
         assert_eq!(total, 5_000);
+    }
+
+    #[test]
+    fn a_new_value_at_a_full_slot_replaces_the_first_lightest() {
+        let mut s = SlotSummary::default();
+        let obs = |s: &mut SlotSummary, v: &[u8]| s.observe(v, value_hash(v), 0, 3);
+        for v in [&b"a"[..], b"b", b"b", b"c", b"c"] {
+            obs(&mut s, v);
+        }
+        // a: 1, b: 2, c: 2. `d` takes the place of `a` with weight 2 and error 1.
+        obs(&mut s, b"d");
+        let view: Vec<(&[u8], u64, u64)> = s
+            .tracked
+            .iter()
+            .map(|t| (t.value.as_slice(), t.weight, t.error))
+            .collect();
+        assert_eq!(view, vec![(&b"d"[..], 2, 1), (b"b", 2, 0), (b"c", 2, 0)]);
+        // Now every weight is 2: `e` replaces the first of them, `d`; a held value counts up.
+        obs(&mut s, b"e");
+        obs(&mut s, b"c");
+        let view: Vec<(&[u8], u64)> = s
+            .tracked
+            .iter()
+            .map(|t| (t.value.as_slice(), t.weight))
+            .collect();
+        assert_eq!(view, vec![(&b"e"[..], 3), (b"b", 2), (b"c", 3)]);
+        assert_eq!(s.tracked[0].series.iter().collect::<Vec<_>>(), vec![(0, 1)]);
     }
 }
