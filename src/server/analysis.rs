@@ -159,6 +159,11 @@ fn run_inner(cfg: &ServerConfig, job: &Job, metrics: &Metrics) -> Result<JobOutp
     let read = prefiltered.as_ref().map_or(&read, |p| &p.read);
     let acfg = AnalyseConfig {
         window: window_req,
+        // A job saves no state, the only reader of the miner's slot values.
+        mine: app::MineConfig {
+            track_values: false,
+            ..app::MineConfig::default()
+        },
         ..AnalyseConfig::default()
     };
     let mut analysed = app::analyse(read, &acfg).map_err(|e| match e {
