@@ -57,8 +57,10 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(bytes));
     g.sample_size(10);
     for threads in [1, 2] {
+        // As the command line runs them: no state is saved, so no slot value summaries.
         let cfg = MineConfig {
             threads,
+            track_values: false,
             ..MineConfig::default()
         };
         g.bench_function(format!("templates_threads{threads}"), |b| {
@@ -73,6 +75,7 @@ fn bench(c: &mut Criterion) {
         let cfg = AnalyseConfig {
             mine: MineConfig {
                 threads,
+                track_values: false,
                 ..MineConfig::default()
             },
             ..AnalyseConfig::default()
