@@ -1055,8 +1055,8 @@ pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
     fx_add(h, b.len() as u64)
 }
 
-/// Hash of a parameter value, as the miner's slot summaries and the time buckets index it:
-/// [`hash_bytes`] avalanched by [`fmix`].
+/// Hash of a parameter value, as the miner's slot summaries and the time buckets index it: the
+/// masker's byte-string hash, avalanched so that every bit depends on every input bit.
 #[inline]
 pub fn value_hash(v: &[u8]) -> u64 {
     fmix(hash_bytes(v))
