@@ -478,7 +478,6 @@ impl SlotSummary {
         self.totals.len() + self.tracked.iter().map(|t| t.series.len()).sum::<usize>()
     }
 
-    /// Records one value; returns the change in stored entries.
     /// Records one value (`hash`: its [`value_hash`]); returns the change in stored entries.
     fn observe(&mut self, value: &[u8], hash: u64, key: i64, k: usize) -> isize {
         let mut delta = 0isize;

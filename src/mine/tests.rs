@@ -318,9 +318,11 @@ fn spaced_style_keeps_the_line_spacing() {
 #[test]
 fn without_value_tracking_the_table_and_params_are_the_same_and_values_unknown() {
     let lines: Vec<String> = (0..200)
-        .map(|i| match i % 3 {
+        .map(|i| match i % 4 {
             0 => format!("GET /index status={} took {}ms", [200, 503][i % 2], i),
             1 => format!("login ok for user{} from 10.0.0.{}", i % 7, i % 5),
+            // A value longer than the miner keeps of it (128 bytes by default).
+            2 => format!("stored object /data/{}/{i}.bin", "a1".repeat(100)),
             _ => format!(
                 "PacketResponder {} for block blk_{} terminating",
                 i % 3,
