@@ -87,7 +87,6 @@ impl Family {
         }
     }
 
-    /// Short name used in format names.
     /// What a line must start with for a timestamp of this family to open it (see
     /// [`Lead`]): digit runs and separators for numeric shapes, an upper-case month or day
     /// name for syslog and asctime times.
@@ -117,6 +116,7 @@ impl Family {
         }
     }
 
+    /// Short name used in format names.
     pub(crate) fn name(self) -> &'static str {
         match self {
             Family::Numeric(_) => "datetime",
