@@ -631,6 +631,12 @@ fn mask_word(w: &[u8], f: u16, out: &mut Vec<u8>) -> VarKind {
         out.push(PH);
         return VarKind::Other;
     }
+    if let (Some(&a), Some(&z)) = (w.first(), w.last()) {
+        if !is_opener(a) && !is_closer(z) {
+            // Nothing to strip at either end (most words): the word is its own core.
+            return mask_core_f(w, f, out);
+        }
+    }
     let mut s = 0;
     while s < w.len() && is_opener(w[s]) {
         s += 1;

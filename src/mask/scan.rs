@@ -108,11 +108,18 @@ const fn build_features() -> [u16; 256] {
 /// Union of the feature bits of the bytes of `s`.
 #[inline]
 pub(crate) fn features(s: &[u8]) -> u16 {
-    let mut f = 0;
-    for &b in s {
+    // Four bytes a step into two accumulators: a quarter of the loop's counting and
+    // branching, and two independent chains of lookups.
+    let mut chunks = s.chunks_exact(4);
+    let (mut f, mut g) = (0, 0);
+    for c in &mut chunks {
+        f |= FEATURE[c[0] as usize] | FEATURE[c[1] as usize];
+        g |= FEATURE[c[2] as usize] | FEATURE[c[3] as usize];
+    }
+    for &b in chunks.remainder() {
         f |= FEATURE[b as usize];
     }
-    f
+    f | g
 }
 
 #[inline]
