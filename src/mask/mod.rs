@@ -446,7 +446,7 @@ impl Masker {
             let word = &line[start..end];
             let m_start = out.masked.len();
             if first.is_ascii_digit() {
-                if let Some((pend, trail)) = spaced_size(line, word, end) {
+                if let Some((pend, trail)) = spaced_size(line, word, end, &out.blocks) {
                     out.masked.push(PH);
                     out.masked.extend_from_slice(&line[pend - trail..pend]);
                     push(out, start, pend, m_start, VarKind::Size);
@@ -547,21 +547,28 @@ fn next_word(line: &[u8], mut i: usize) -> Option<(usize, usize)> {
     Some((s, i))
 }
 
-/// A number word followed by a byte-size unit word (`5.2 KB,`): the end of the pair and the
-/// length of the trailing punctuation after the unit.
-fn spaced_size(line: &[u8], word: &[u8], end: usize) -> Option<(usize, usize)> {
+/// A number word ending at `end` followed by a byte-size unit word (`5.2 KB,`): the end of
+/// the pair and the length of the trailing punctuation after the unit. `blocks` holds the
+/// line's byte classes, so the next word is found without reading it.
+fn spaced_size(
+    line: &[u8],
+    word: &[u8],
+    end: usize,
+    blocks: &blocks::Blocks,
+) -> Option<(usize, usize)> {
     if word.is_empty() || !word[0].is_ascii_digit() {
         return None;
     }
-    let (s, e) = next_word(line, end)?;
+    let s = blocks.next_word(end);
     // Every unit starts with one of these letters: most numbers are not followed by a unit,
-    // and this settles them before the number is read.
-    if !matches!(line[s], b'B' | b'K' | b'M' | b'G' | b'T' | b'P' | b'k') {
+    // and this settles them before the number or the unit's end is read.
+    if !matches!(line.get(s)?, b'B' | b'K' | b'M' | b'G' | b'T' | b'P' | b'k') {
         return None;
     }
     if scan::number(word) != word.len() {
         return None;
     }
+    let e = blocks.word_end(s);
     let w = &line[s..e];
     let t = trailing_closers(w, false);
     if scan::is_spaced_size_unit(&w[..w.len() - t]) {
