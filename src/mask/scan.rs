@@ -655,6 +655,12 @@ mod tests {
         }
 
         #[test]
+        fn features_are_the_union_of_every_byte(s in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let plain = s.iter().fold(0, |f, &b| f | FEATURE[b as usize]);
+            prop_assert_eq!(features(&s), plain);
+        }
+
+        #[test]
         fn ipv4_agrees_on_address_like_text(a in 0u32..1200, b in 0u32..300, c in 0u32..300, d in 0u32..3000, tail in "[.:0-9a]{0,3}") {
             let s = format!("{a}.{b}.{c}.{d}{tail}");
             prop_assert_eq!(ipv4(s.as_bytes()), ipv4_reference(s.as_bytes()));
