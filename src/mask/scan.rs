@@ -211,31 +211,41 @@ pub(crate) fn hex_bare(s: &[u8]) -> usize {
 
 /// Dotted-quad IPv4 address (each part 1-3 digits, value <= 255).
 pub(crate) fn ipv4(s: &[u8]) -> usize {
+    // An address is at most 15 bytes and the checks read two past it: the first 17 bytes,
+    // zero-padded (a zero is neither a digit nor a dot), are all that decide.
+    let mut w = [0u8; IPV4_WINDOW];
+    if let Some(head) = s.get(..17) {
+        w[..17].copy_from_slice(head);
+    } else {
+        w[..s.len()].copy_from_slice(s);
+    }
+    // Offsets stay below 17; the mask only lets the compiler see that.
+    let digit = |i: usize| u32::from(w[i % IPV4_WINDOW].wrapping_sub(b'0'));
     let mut i = 0;
     for part in 0..4 {
         if part > 0 {
-            if s.get(i) != Some(&b'.') {
+            if w[i % IPV4_WINDOW] != b'.' {
                 return 0;
             }
             i += 1;
         }
         // The digits are read one by one at fixed offsets: a part is 1-3 digits, and a
         // fourth digit rules it out.
-        let a = digit_value(s, i);
+        let a = digit(i);
         if a > 9 {
             return 0;
         }
-        let b = digit_value(s, i + 1);
+        let b = digit(i + 1);
         let v = if b > 9 {
             i += 1;
             a
         } else {
-            let c = digit_value(s, i + 2);
+            let c = digit(i + 2);
             if c > 9 {
                 i += 2;
                 a * 10 + b
             } else {
-                if digit_value(s, i + 3) <= 9 {
+                if digit(i + 3) <= 9 {
                     return 0;
                 }
                 i += 3;
@@ -247,18 +257,14 @@ pub(crate) fn ipv4(s: &[u8]) -> usize {
         }
     }
     // A fifth dotted number means this is not an address (e.g. a version 1.2.3.4.5).
-    if i + 1 < s.len() && s[i] == b'.' && is_digit(s[i + 1]) {
+    if w[i % IPV4_WINDOW] == b'.' && digit(i + 1) <= 9 {
         return 0;
     }
     i
 }
 
-/// The value of the digit at `s[i]`, or a number above 9 for another byte or past the end.
-#[inline(always)]
-fn digit_value(s: &[u8], i: usize) -> u32 {
-    s.get(i)
-        .map_or(u32::MAX, |&b| u32::from(b.wrapping_sub(b'0')))
-}
+/// Bytes of the window [`ipv4`] reads (a power of two above the 17 it fills).
+const IPV4_WINDOW: usize = 32;
 
 /// IPv6 address: hex groups of 1-4 digits separated by `:`, with either 7 separators or a
 /// `::` abbreviation, and at least one hex letter or `::` so that times (`07:07:00`) and

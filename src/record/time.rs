@@ -182,6 +182,7 @@ fn is_leap(y: i32) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
 
+#[inline]
 fn days_in_month(y: i32, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -255,7 +256,7 @@ static YEAR_DAYS: [i32; TABLE_YEARS] = {
 const MONTH_DAYS: [i32; 13] = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
 
 /// [`days_from_civil`] by table lookup for the years logs hold.
-#[inline]
+#[inline(always)]
 fn days_of(y: i32, m: u32, d: u32) -> i64 {
     match usize::try_from(y - TABLE_FIRST_YEAR) {
         Ok(i) if i < TABLE_YEARS && (1..=12).contains(&m) => {
@@ -266,6 +267,7 @@ fn days_of(y: i32, m: u32, d: u32) -> i64 {
     }
 }
 
+#[inline]
 fn civil_to_ts(c: &Civil, cfg: &TimeCfg) -> Option<Timestamp> {
     if !(1..=12).contains(&c.month) || c.day == 0 || c.hour > 23 || c.min > 59 || c.sec > 60 {
         return None;
@@ -352,6 +354,7 @@ fn hms(b: &[u8], p: usize, dots: bool, need_sec: bool) -> Option<(u32, u32, u32,
 
 /// Optional fraction of a second at `p` (`.123`, `,123456`, or `:123` when `colon`); returns
 /// milliseconds and the end.
+#[inline]
 fn fraction(b: &[u8], p: usize, colon: bool) -> (u32, usize) {
     match b.get(p) {
         Some(b'.' | b',') if digit_at(b, p + 1) => {}
@@ -402,6 +405,7 @@ fn am_pm(b: &[u8], p: usize, hour: &mut u32) -> usize {
 
 /// Optional zone at `p`: `Z`, `+HH:MM`, `+HHMM`, `+HH`, ` +HHMM`, ` UTC`, ` GMT`.
 /// Returns the offset in minutes and the end.
+#[inline]
 fn zone(b: &[u8], p: usize) -> (i32, usize) {
     match b.get(p) {
         Some(b'Z') => (0, p + 1),
@@ -667,7 +671,7 @@ fn compact_fast(
 }
 
 /// The optional fraction, AM/PM and zone after a numeric time ending at `r`.
-#[inline]
+#[inline(always)]
 fn numeric_end(b: &[u8], r: usize, mut c: Civil, cfg: &TimeCfg) -> Option<(Timestamp, usize)> {
     let (milli, mut r) = fraction(b, r, true);
     c.milli = milli;
