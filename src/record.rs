@@ -132,10 +132,7 @@ impl Level {
         }
         // The word as a little-endian integer with ASCII letters folded to lower case; `| 0x20`
         // maps no non-letter byte onto a letter, so equality with a key of letters is exact.
-        let mut key = 0u64;
-        for (i, &c) in word.iter().enumerate() {
-            key |= u64::from(c | 0x20) << (8 * i);
-        }
+        let key = folded_key(word);
         const fn k(w: &[u8]) -> u64 {
             let mut key = 0u64;
             let mut i = 0;
@@ -218,6 +215,25 @@ impl Level {
             Level::Fatal => "FATAL",
         }
     }
+}
+
+/// A word of 2-8 bytes as a little-endian integer with `0x20` set in each of its bytes (ASCII
+/// letters folded to lower case), read in two overlapping loads rather than byte by byte.
+#[inline]
+fn folded_key(word: &[u8]) -> u64 {
+    let n = word.len();
+    debug_assert!((2..=8).contains(&n));
+    let raw = match word {
+        [a, b] => u64::from(u16::from_le_bytes([*a, *b])),
+        [a, b, c] => u64::from(u16::from_le_bytes([*a, *b])) | (u64::from(*c) << 16),
+        _ => {
+            let lo = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+            let hi = u32::from_le_bytes([word[n - 4], word[n - 3], word[n - 2], word[n - 1]]);
+            // The overlap holds the same bytes in both loads.
+            u64::from(lo) | (u64::from(hi) << (8 * (n - 4)))
+        }
+    };
+    raw | (0x2020_2020_2020_2020 >> (8 * (8 - n)))
 }
 
 impl fmt::Display for Level {
@@ -649,6 +665,66 @@ mod tests {
         assert_eq!(level_token(b"W", true), Some(Level::Warn));
         assert_eq!(Level::from_syslog_severity(34 & 7), Level::Fatal);
         assert_eq!(Level::from_syslog_severity(13), Level::Info);
+    }
+
+    /// [`Level::from_word`] as a table of lower-case words.
+    fn level_reference(word: &[u8]) -> Option<Level> {
+        const WORDS: [(&str, Level); 29] = [
+            ("trace", Level::Trace),
+            ("trc", Level::Trace),
+            ("verbose", Level::Trace),
+            ("finest", Level::Trace),
+            ("finer", Level::Trace),
+            ("debug", Level::Debug),
+            ("dbg", Level::Debug),
+            ("fine", Level::Debug),
+            ("info", Level::Info),
+            ("inf", Level::Info),
+            ("information", Level::Info),
+            ("informational", Level::Info),
+            ("notice", Level::Info),
+            ("warn", Level::Warn),
+            ("wrn", Level::Warn),
+            ("warning", Level::Warn),
+            ("error", Level::Error),
+            ("err", Level::Error),
+            ("eror", Level::Error),
+            ("severe", Level::Error),
+            ("fatal", Level::Fatal),
+            ("ftl", Level::Fatal),
+            ("crit", Level::Fatal),
+            ("critical", Level::Fatal),
+            ("alert", Level::Fatal),
+            ("emerg", Level::Fatal),
+            ("emergency", Level::Fatal),
+            ("panic", Level::Fatal),
+            ("pnc", Level::Fatal),
+        ];
+        if !word.first().is_some_and(u8::is_ascii_alphabetic) {
+            return None;
+        }
+        WORDS
+            .iter()
+            .find(|(w, _)| w.as_bytes().eq_ignore_ascii_case(word))
+            .map(|&(_, l)| l)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn level_words_agree_with_the_table(w in "[a-zA-Z@`\\[{^~_ -]{0,14}") {
+            proptest::prop_assert_eq!(Level::from_word(w.as_bytes()), level_reference(w.as_bytes()));
+        }
+
+        #[test]
+        fn level_words_in_any_case_are_found(i in 0usize..29, flips in proptest::collection::vec(proptest::bool::ANY, 13)) {
+            let w: Vec<u8> = ["trace", "trc", "verbose", "finest", "finer", "debug", "dbg", "fine", "info", "inf", "information", "informational", "notice", "warn", "wrn", "warning", "error", "err", "eror", "severe", "fatal", "ftl", "crit", "critical", "alert", "emerg", "emergency", "panic", "pnc"][i]
+                .bytes()
+                .zip(&flips)
+                .map(|(c, &up)| if up { c.to_ascii_uppercase() } else { c })
+                .collect();
+            proptest::prop_assert!(Level::from_word(&w).is_some());
+            proptest::prop_assert_eq!(Level::from_word(&w), level_reference(&w));
+        }
     }
 
     #[test]
