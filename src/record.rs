@@ -667,43 +667,45 @@ mod tests {
         assert_eq!(Level::from_syslog_severity(13), Level::Info);
     }
 
-    /// [`Level::from_word`] as a table of lower-case words.
+    /// Every word [`Level::from_word`] knows, lower case.
+    const LEVEL_WORDS: [(&str, Level); 29] = [
+        ("trace", Level::Trace),
+        ("trc", Level::Trace),
+        ("verbose", Level::Trace),
+        ("finest", Level::Trace),
+        ("finer", Level::Trace),
+        ("debug", Level::Debug),
+        ("dbg", Level::Debug),
+        ("fine", Level::Debug),
+        ("info", Level::Info),
+        ("inf", Level::Info),
+        ("information", Level::Info),
+        ("informational", Level::Info),
+        ("notice", Level::Info),
+        ("warn", Level::Warn),
+        ("wrn", Level::Warn),
+        ("warning", Level::Warn),
+        ("error", Level::Error),
+        ("err", Level::Error),
+        ("eror", Level::Error),
+        ("severe", Level::Error),
+        ("fatal", Level::Fatal),
+        ("ftl", Level::Fatal),
+        ("crit", Level::Fatal),
+        ("critical", Level::Fatal),
+        ("alert", Level::Fatal),
+        ("emerg", Level::Fatal),
+        ("emergency", Level::Fatal),
+        ("panic", Level::Fatal),
+        ("pnc", Level::Fatal),
+    ];
+
+    /// [`Level::from_word`] as a lookup in [`LEVEL_WORDS`].
     fn level_reference(word: &[u8]) -> Option<Level> {
-        const WORDS: [(&str, Level); 29] = [
-            ("trace", Level::Trace),
-            ("trc", Level::Trace),
-            ("verbose", Level::Trace),
-            ("finest", Level::Trace),
-            ("finer", Level::Trace),
-            ("debug", Level::Debug),
-            ("dbg", Level::Debug),
-            ("fine", Level::Debug),
-            ("info", Level::Info),
-            ("inf", Level::Info),
-            ("information", Level::Info),
-            ("informational", Level::Info),
-            ("notice", Level::Info),
-            ("warn", Level::Warn),
-            ("wrn", Level::Warn),
-            ("warning", Level::Warn),
-            ("error", Level::Error),
-            ("err", Level::Error),
-            ("eror", Level::Error),
-            ("severe", Level::Error),
-            ("fatal", Level::Fatal),
-            ("ftl", Level::Fatal),
-            ("crit", Level::Fatal),
-            ("critical", Level::Fatal),
-            ("alert", Level::Fatal),
-            ("emerg", Level::Fatal),
-            ("emergency", Level::Fatal),
-            ("panic", Level::Fatal),
-            ("pnc", Level::Fatal),
-        ];
         if !word.first().is_some_and(u8::is_ascii_alphabetic) {
             return None;
         }
-        WORDS
+        LEVEL_WORDS
             .iter()
             .find(|(w, _)| w.as_bytes().eq_ignore_ascii_case(word))
             .map(|&(_, l)| l)
@@ -716,8 +718,8 @@ mod tests {
         }
 
         #[test]
-        fn level_words_in_any_case_are_found(i in 0usize..29, flips in proptest::collection::vec(proptest::bool::ANY, 13)) {
-            let w: Vec<u8> = ["trace", "trc", "verbose", "finest", "finer", "debug", "dbg", "fine", "info", "inf", "information", "informational", "notice", "warn", "wrn", "warning", "error", "err", "eror", "severe", "fatal", "ftl", "crit", "critical", "alert", "emerg", "emergency", "panic", "pnc"][i]
+        fn level_words_in_any_case_are_found(i in 0..LEVEL_WORDS.len(), flips in proptest::collection::vec(proptest::bool::ANY, 13)) {
+            let w: Vec<u8> = LEVEL_WORDS[i].0
                 .bytes()
                 .zip(&flips)
                 .map(|(c, &up)| if up { c.to_ascii_uppercase() } else { c })
