@@ -211,15 +211,15 @@ pub(crate) fn hex_bare(s: &[u8]) -> usize {
 
 /// Dotted-quad IPv4 address (each part 1-3 digits, value <= 255).
 pub(crate) fn ipv4(s: &[u8]) -> usize {
-    // An address is at most 15 bytes and the checks read two past it: the first 17 bytes,
-    // zero-padded (a zero is neither a digit nor a dot), are all that decide.
+    // The first IPV4_READ bytes, zero-padded (a zero is neither a digit nor a dot), are all
+    // that decide.
     let mut w = [0u8; IPV4_WINDOW];
-    if let Some(head) = s.get(..17) {
-        w[..17].copy_from_slice(head);
+    if let Some(head) = s.get(..IPV4_READ) {
+        w[..IPV4_READ].copy_from_slice(head);
     } else {
         w[..s.len()].copy_from_slice(s);
     }
-    // Offsets stay below 17; the mask only lets the compiler see that.
+    // Offsets stay below IPV4_READ; the mask only lets the compiler see that.
     let digit = |i: usize| u32::from(w[i % IPV4_WINDOW].wrapping_sub(b'0'));
     let mut i = 0;
     for part in 0..4 {
@@ -263,7 +263,10 @@ pub(crate) fn ipv4(s: &[u8]) -> usize {
     i
 }
 
-/// Bytes of the window [`ipv4`] reads (a power of two above the 17 it fills).
+/// Bytes [`ipv4`] may read: an address is at most 15 bytes, and the checks look two past it.
+const IPV4_READ: usize = 17;
+
+/// Bytes of the window [`ipv4`] reads into (a power of two above [`IPV4_READ`]).
 const IPV4_WINDOW: usize = 32;
 
 /// IPv6 address: hex groups of 1-4 digits separated by `:`, with either 7 separators or a
