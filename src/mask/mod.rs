@@ -131,6 +131,11 @@ impl Token {
     pub fn kind(&self) -> VarKind {
         self.kind
     }
+    /// Length of the masked form.
+    #[inline]
+    pub fn masked_len(&self) -> usize {
+        (self.m_end - self.m_start) as usize
+    }
     /// Whether the masked form holds a placeholder.
     pub fn has_var(&self) -> bool {
         self.kind != VarKind::Const
@@ -1042,6 +1047,9 @@ fn collapse_placeholders(buf: &mut Vec<u8>, start: usize) {
     buf.truncate(w);
 }
 
+/// Longest strings whose [`hash_bytes`] values, at equal lengths, differ whenever the strings do.
+pub(crate) const EXACT_HASH_LEN: usize = 8;
+
 /// Multiplier of the Fx hash (the 64-bit constant used by rustc's FxHasher).
 const FX_K: u64 = 0x517c_c1b7_2722_0a95;
 
@@ -1052,6 +1060,10 @@ pub(crate) fn fx_add(h: u64, w: u64) -> u64 {
 }
 
 /// Fx hash of a byte string, eight bytes at a time; the length is mixed in last.
+///
+/// Strings of the same length up to [`EXACT_HASH_LEN`] bytes have equal hashes only when they
+/// are equal: their bytes are read whole into one number (see [`load_tail`]), and each step
+/// after that (multiplying by the odd [`FX_K`], rotating, xoring the length) is a bijection.
 #[inline]
 pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
     let mut h = 0u64;

@@ -163,3 +163,43 @@ fn skeleton_hash_ignores_variable_values() {
     Masker::default().mask(b"took 99 ms from host", &mut b);
     assert_ne!(a.skeleton_hash(), b.skeleton_hash());
 }
+
+#[test]
+fn short_strings_of_one_length_hash_apart() {
+    // Every string of up to two bytes, and every string of three bytes over a varied alphabet.
+    let mut seen = std::collections::HashSet::new();
+    let mut all = vec![Vec::new()];
+    for a in 0..=255u8 {
+        all.push(vec![a]);
+        for b in 0..=255u8 {
+            all.push(vec![a, b]);
+        }
+    }
+    let alphabet: Vec<u8> = (0..=255u8).step_by(7).collect();
+    for &a in &alphabet {
+        for &b in &alphabet {
+            for &c in &alphabet {
+                all.push(vec![a, b, c]);
+            }
+        }
+    }
+    for s in &all {
+        assert!(seen.insert((s.len(), hash_bytes(s))), "{s:?} shares a hash");
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn equal_hashes_at_equal_lengths_up_to_eight_bytes_mean_equal_strings(
+        a in proptest::collection::vec(proptest::num::u8::ANY, 0..=EXACT_HASH_LEN),
+        flips in proptest::collection::vec((0usize..EXACT_HASH_LEN, 1u8..=255), 1..4),
+    ) {
+        let mut b = a.clone();
+        for (i, x) in flips {
+            if let Some(c) = b.get_mut(i) {
+                *c ^= x;
+            }
+        }
+        proptest::prop_assert_eq!(a == b, hash_bytes(&a) == hash_bytes(&b));
+    }
+}

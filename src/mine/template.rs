@@ -8,7 +8,7 @@
 //! general template covering two templates (`lub`), whether two templates can match a common
 //! line (`overlaps`), and aligning a line of another length around a variable run.
 
-use crate::mask::{Masked, PH, hash_bytes};
+use crate::mask::{EXACT_HASH_LEN, Masked, PH, Token, hash_bytes};
 
 /// One word of a template.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -189,18 +189,30 @@ fn load4(s: &[u8], i: usize) -> u32 {
     u32::from_le_bytes(w)
 }
 
-/// A template: its words, the index of its gap if any, and the hash of every literal word
-/// (the masker's token hash, 0 for other words) so that comparisons with a line's tokens
-/// usually settle on a number instead of the bytes. The hashes and the words' literal ends
-/// are derived from the words ([`Template::rehash`]), so they never make two templates differ.
+/// A template: its words, the index of its gap if any, and the length and hash of every literal
+/// word (the masker's token hash) so that comparisons with a line's tokens settle on numbers,
+/// and on the bytes only for literals longer than [`EXACT_HASH_LEN`]. The keys and the words'
+/// literal ends are derived from the words ([`Template::rehash`]), so they never make two
+/// templates differ.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Template {
     pub(crate) words: Vec<Word>,
     pub(crate) gap: Option<usize>,
-    hashes: Vec<u64>,
+    lits: Vec<LitKey>,
     /// [`Word::literal_ends`] of every word, read for each parameter of each line.
     ends: Vec<(u32, u32)>,
 }
+
+/// Length and masked-form hash of a template's literal word; `len` is [`NOT_LIT`] for other
+/// words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct LitKey {
+    hash: u64,
+    len: u32,
+}
+
+/// [`LitKey::len`] of a word that is not a literal (no masked word is this long).
+const NOT_LIT: u32 = u32::MAX;
 
 impl Template {
     /// A template of these words (`gap` must point at the gap word, if any).
@@ -208,7 +220,7 @@ impl Template {
         let mut t = Template {
             words,
             gap,
-            hashes: Vec::new(),
+            lits: Vec::new(),
             ends: Vec::new(),
         };
         t.rehash();
@@ -217,15 +229,18 @@ impl Template {
 
     /// Recompute the literal hashes and ends after the words changed.
     pub(crate) fn rehash(&mut self) {
-        self.hashes = self
+        self.lits = self
             .words
             .iter()
-            .map(|w| {
-                if let Word::Lit(l) = w {
-                    hash_bytes(l)
-                } else {
-                    0
-                }
+            .map(|w| match w {
+                Word::Lit(l) => LitKey {
+                    hash: hash_bytes(l),
+                    len: u32::try_from(l.len()).unwrap_or(NOT_LIT - 1),
+                },
+                _ => LitKey {
+                    hash: 0,
+                    len: NOT_LIT,
+                },
             })
             .collect();
         self.ends = self
@@ -248,12 +263,29 @@ impl Template {
         (a as usize, b as usize)
     }
 
-    /// Whether word `i` matches the line's token `t` (hash first for literals).
+    /// Whether word `i` matches the line's token `t`.
     #[inline]
     fn word_matches(&self, i: usize, ml: Masked<'_>, t: usize) -> bool {
-        match &self.words[i] {
-            Word::Lit(l) => self.hashes[i] == ml.tokens()[t].hash() && same_bytes(l, ml.masked(t)),
-            w => w.matches(ml.masked(t)),
+        self.word_matches_token(&self.words[i], self.lits[i], ml, &ml.tokens()[t])
+    }
+
+    /// Whether word `w` (with its key `k`) matches token `t` of the line. A literal is settled
+    /// by length and hash: equal lengths and hashes prove equal bytes up to
+    /// [`EXACT_HASH_LEN`] bytes (see [`hash_bytes`]), and only longer literals compare bytes.
+    #[inline(always)]
+    fn word_matches_token(&self, w: &Word, k: LitKey, ml: Masked<'_>, t: &Token) -> bool {
+        if k.len == NOT_LIT {
+            return w.matches(ml.masked_form(t));
+        }
+        if k.len as usize != t.masked_len() || k.hash != t.hash() {
+            return false;
+        }
+        if k.len as usize <= EXACT_HASH_LEN {
+            return true;
+        }
+        match w {
+            Word::Lit(l) => same_bytes(l, ml.masked_form(t)),
+            _ => false,
         }
     }
 
@@ -308,12 +340,9 @@ impl Template {
                     && self
                         .words
                         .iter()
-                        .zip(&self.hashes)
+                        .zip(&self.lits)
                         .zip(ml.tokens())
-                        .all(|((w, &h), t)| match w {
-                            Word::Lit(l) => h == t.hash() && same_bytes(l, ml.masked_form(t)),
-                            w => w.matches(ml.masked_form(t)),
-                        })
+                        .all(|((w, &k), t)| self.word_matches_token(w, k, ml, t))
             }
             Some(g) => {
                 n + 1 >= m
@@ -334,7 +363,7 @@ impl Template {
         let toks = ml.tokens();
         let same = (0..m)
             .filter(|&i| {
-                matches!(&self.words[i], Word::Lit(l) if self.hashes[i] == toks[i].hash() && **l == *ml.masked(i))
+                matches!(&self.words[i], Word::Lit(l) if self.lits[i].hash == toks[i].hash() && **l == *ml.masked(i))
             })
             .count();
         same as f64 / m as f64
