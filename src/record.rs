@@ -615,10 +615,16 @@ fn fallback<'a>(line: &'a [u8], cfg: &TimeCfg) -> Option<Record<'a>> {
 
 /// The level in a header token: `INFO`, `info:`, `[INFO]`, `<warn>`, `(E)`, `[core:notice]`;
 /// single letters only when `letters`.
+#[inline]
 fn level_token(t: &[u8], letters: bool) -> Option<Level> {
     if !may_be_level(t) {
         return None;
     }
+    bracketed_level(t, letters)
+}
+
+/// [`level_token`] of a token that passed [`may_be_level`].
+fn bracketed_level(t: &[u8], letters: bool) -> Option<Level> {
     let mut w = t;
     if let [open, inner @ .., close] = w {
         if matches!((open, close), (b'[', b']') | (b'<', b'>') | (b'(', b')')) {
