@@ -251,8 +251,13 @@ impl Samples {
         match self.lines.binary_search_by(|l| l.0.cmp(&h)) {
             Ok(_) => {}
             Err(pos) => {
-                self.lines
-                    .insert(pos, (h, line[..line.len().min(max_bytes)].to_vec()));
+                let line = &line[..line.len().min(max_bytes)];
+                // The same bytes under another hash (a sample loaded from a state file whose
+                // line hashes were computed another way) are not taken twice.
+                if self.lines.iter().any(|(_, l)| l.as_slice() == line) {
+                    return;
+                }
+                self.lines.insert(pos, (h, line.to_vec()));
                 self.lines.truncate(k);
             }
         }
@@ -326,5 +331,15 @@ mod tests {
         }
         assert_eq!(a, b);
         assert_eq!(a.lines.len(), 3);
+    }
+
+    #[test]
+    fn a_line_is_one_sample_whatever_its_hash() {
+        let mut s = Samples::default();
+        s.offer(10, b"same line", 3, 100);
+        s.offer(5, b"same line", 3, 100);
+        s.offer(7, b"other line", 3, 100);
+        let kept: Vec<&[u8]> = s.lines.iter().map(|(_, l)| l.as_slice()).collect();
+        assert_eq!(kept, [b"other line".as_slice(), b"same line"]);
     }
 }
