@@ -35,6 +35,10 @@ use scan::{
 /// does contain it is masked whole).
 pub const PH: u8 = 0x1A;
 
+/// The byte after each token's masked form in a masked line. No masked form holds it: words
+/// end at whitespace, and the masks of joined values (`␚ KB`, dates) are written without it.
+const SEP: u8 = b' ';
+
 /// Default cap on tokens per line: long enough for any message a person reads, short enough
 /// that a pathological line (a dump of ten thousand ids) cannot slow the miner down.
 pub const DEFAULT_MAX_TOKENS: usize = 512;
@@ -111,7 +115,7 @@ impl VarKind {
 }
 
 /// One token of a masked line: where its raw bytes are in the line, where its masked form is
-/// in the [`MaskedLine`]'s buffer, its kind and the hash of its masked form.
+/// in the [`MaskedLine`]'s buffer and its kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
     raw_start: u32,
@@ -119,7 +123,6 @@ pub struct Token {
     m_start: u32,
     m_end: u32,
     kind: VarKind,
-    hash: u64,
 }
 
 impl Token {
@@ -131,19 +134,9 @@ impl Token {
     pub fn kind(&self) -> VarKind {
         self.kind
     }
-    /// Length of the masked form.
-    #[inline]
-    pub fn masked_len(&self) -> usize {
-        (self.m_end - self.m_start) as usize
-    }
     /// Whether the masked form holds a placeholder.
     pub fn has_var(&self) -> bool {
         self.kind != VarKind::Const
-    }
-    /// Hash of the masked form (stable across runs and platforms; not avalanched, so mix it
-    /// before using it as a table key on its own).
-    pub fn hash(&self) -> u64 {
-        self.hash
     }
 }
 
@@ -152,8 +145,8 @@ impl Token {
 #[derive(Debug, Default, Clone)]
 pub struct MaskedLine {
     tokens: Vec<Token>,
-    /// A copy of the line (the masked form of its constant words), then the masked forms of
-    /// the variable words.
+    /// The masked forms of the tokens in line order, each followed by one [`SEP`]: the whole
+    /// masked line, which equal lines share byte for byte.
     masked: Vec<u8>,
     truncated: bool,
     /// Scratch: the byte classes of the line.
@@ -217,13 +210,9 @@ impl MaskedLine {
     pub fn truncated(&self) -> bool {
         self.truncated
     }
-    /// Hash of the whole masked line (token count and every masked form).
+    /// Hash of the whole masked line (every masked form, in order).
     pub fn skeleton_hash(&self) -> u64 {
-        let mut h = fx_add(0, self.tokens.len() as u64);
-        for t in &self.tokens {
-            h = fx_add(h, t.hash);
-        }
-        fmix(h)
+        self.view().skeleton_hash()
     }
     /// The masked line as text, placeholders written as `<*>` (for tests and debugging).
     pub fn display(&self) -> String {
@@ -294,13 +283,22 @@ impl<'a> Masked<'a> {
     pub fn truncated(&self) -> bool {
         self.truncated
     }
-    /// Hash of the whole masked line (token count and every masked form).
+    /// Hash of the whole masked line (every masked form, in order).
+    #[inline]
     pub fn skeleton_hash(&self) -> u64 {
-        let mut h = fx_add(0, self.tokens.len() as u64);
-        for t in self.tokens {
-            h = fx_add(h, t.hash);
-        }
-        fmix(h)
+        fmix(hash_bytes(self.masked))
+    }
+    /// The masked line: every token's masked form followed by one space. Two lines have the
+    /// same masked line exactly when they have the same masked forms.
+    #[inline]
+    pub fn joined(&self) -> &'a [u8] {
+        self.masked
+    }
+    /// Hash of the masked form of token `t` (stable across runs and platforms; not
+    /// avalanched, so mix it before using it as a table key on its own).
+    #[inline]
+    pub fn token_hash(&self, t: &Token) -> u64 {
+        hash_bytes(self.masked_form(t))
     }
 }
 
@@ -398,15 +396,16 @@ impl Masker {
     /// (offsets are 32-bit and the masked forms sit after a copy of the line; the input stage
     /// caps lines far below that).
     ///
-    /// The line is copied into `out` once, and a constant word's masked form is its place in
-    /// that copy; only variable words write masked forms of their own. Which words may be
-    /// variable comes from the `blocks` masks, so constant words cost no byte-by-byte work.
+    /// `out` receives the masked line: each token's masked form followed by one space (see
+    /// [`Masked::joined`]). A constant word is copied as it stands; only words that may be
+    /// variable go to the scanners. Which words may be variable comes from the `blocks` masks,
+    /// so constant words cost no byte-by-byte work.
     pub fn mask(&self, line: &[u8], out: &mut MaskedLine) {
         let line = &line[..line.len().min(MAX_MASK_BYTES)];
         out.tokens.clear();
         out.masked.clear();
         out.truncated = false;
-        out.masked.extend_from_slice(line);
+        out.masked.reserve(line.len() + 1 + COPY_CHUNK);
         out.blocks.fill(line);
         let n = line.len();
         let mut i = 0;
@@ -424,6 +423,7 @@ impl Masker {
                 let m_start = out.masked.len();
                 out.masked.push(PH);
                 push(out, start, end, m_start, VarKind::Tail);
+                out.masked.push(SEP);
                 out.truncated = true;
                 break;
             }
@@ -439,13 +439,17 @@ impl Masker {
                     write_time_mask(&mut out.masked, parts);
                     out.masked.extend_from_slice(&line[pend - trail..pend]);
                     push(out, start, pend, m_start, VarKind::Time);
+                    out.masked.push(SEP);
                     i = pend;
                     continue;
                 }
             }
             if !out.blocks.any_special(start, end) {
-                // Constant text: its masked form is the copy of the line.
-                push(out, start, end, start, VarKind::Const);
+                // Constant text: its masked form is the word.
+                let m_start = out.masked.len();
+                copy_word(&mut out.masked, line, start, end);
+                push(out, start, end, m_start, VarKind::Const);
+                out.masked.push(SEP);
                 continue;
             }
             let word = &line[start..end];
@@ -455,6 +459,7 @@ impl Masker {
                     out.masked.push(PH);
                     out.masked.extend_from_slice(&line[pend - trail..pend]);
                     push(out, start, pend, m_start, VarKind::Size);
+                    out.masked.push(SEP);
                     i = pend;
                     continue;
                 }
@@ -462,13 +467,35 @@ impl Masker {
             let kind = mask_word(word, scan::features(word), &mut out.masked);
             let m_end = out.masked.len();
             push_at(out, start, end, m_start, m_end, kind);
+            out.masked.push(SEP);
         }
     }
 }
 
-/// Longest line [`Masker::mask`] reads: the masked buffer holds the line and then the masked
-/// forms of its variable words (never longer than the words), so offsets stay below 2^31.
+/// Longest line [`Masker::mask`] reads: the masked line is at most one byte longer than the
+/// line (masked forms are never longer than their words, and each space that follows one
+/// stands for at least one byte of whitespace, or the line's end), so offsets stay below 2^31.
 const MAX_MASK_BYTES: usize = 1 << 30;
+
+/// Bytes [`copy_word`] moves in one fixed-size step.
+const COPY_CHUNK: usize = 16;
+
+/// Appends `line[start..end]` to `out`. A word of up to [`COPY_CHUNK`] bytes with that many
+/// bytes of line from its start is copied as one fixed-size block and the excess cut off,
+/// cheaper than a copy of variable length for the short words lines are made of.
+#[inline]
+fn copy_word(out: &mut Vec<u8>, line: &[u8], start: usize, end: usize) {
+    match line.get(start..start + COPY_CHUNK) {
+        Some(chunk) if end - start <= COPY_CHUNK => {
+            let at = out.len();
+            let mut block = [0u8; COPY_CHUNK];
+            block.copy_from_slice(chunk);
+            out.extend_from_slice(&block);
+            out.truncate(at + (end - start));
+        }
+        _ => out.extend_from_slice(&line[start..end]),
+    }
+}
 
 /// Adds a token whose masked form is `out.masked[m_start..]`.
 fn push(out: &mut MaskedLine, start: usize, end: usize, m_start: usize, kind: VarKind) {
@@ -490,14 +517,12 @@ fn push_at(
     m_end: usize,
     kind: VarKind,
 ) {
-    let hash = hash_bytes(&out.masked[m_start..m_end]);
     out.tokens.push(Token {
         raw_start: start as u32,
         raw_end: end as u32,
         m_start: m_start as u32,
         m_end: m_end as u32,
         kind,
-        hash,
     });
 }
 
@@ -1047,9 +1072,6 @@ fn collapse_placeholders(buf: &mut Vec<u8>, start: usize) {
     buf.truncate(w);
 }
 
-/// Longest strings whose [`hash_bytes`] values, at equal lengths, differ whenever the strings do.
-pub(crate) const EXACT_HASH_LEN: usize = 8;
-
 /// Multiplier of the Fx hash (the 64-bit constant used by rustc's FxHasher).
 const FX_K: u64 = 0x517c_c1b7_2722_0a95;
 
@@ -1060,10 +1082,6 @@ pub(crate) fn fx_add(h: u64, w: u64) -> u64 {
 }
 
 /// Fx hash of a byte string, eight bytes at a time; the length is mixed in last.
-///
-/// Strings of the same length up to [`EXACT_HASH_LEN`] bytes have equal hashes only when they
-/// are equal: their bytes are read whole into one number (see [`load_tail`]), and each step
-/// after that (multiplying by the odd [`FX_K`], rotating, xoring the length) is a bijection.
 #[inline]
 pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
     let mut h = 0u64;

@@ -1242,7 +1242,7 @@ pub(crate) fn family_key(ml: Masked<'_>, p: usize) -> u64 {
         if ml.len() < p { ml.len() as u64 + 1 } else { 0 },
     );
     for t in &ml.tokens()[..k] {
-        h = fx_add(h, t.hash());
+        h = fx_add(h, ml.token_hash(t));
     }
     fmix(h)
 }

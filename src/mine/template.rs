@@ -8,7 +8,7 @@
 //! general template covering two templates (`lub`), whether two templates can match a common
 //! line (`overlaps`), and aligning a line of another length around a variable run.
 
-use crate::mask::{EXACT_HASH_LEN, Masked, PH, Token, hash_bytes};
+use crate::mask::{Masked, PH};
 
 /// One word of a template.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -189,30 +189,21 @@ fn load4(s: &[u8], i: usize) -> u32 {
     u32::from_le_bytes(w)
 }
 
-/// A template: its words, the index of its gap if any, and the length and hash of every literal
-/// word (the masker's token hash) so that comparisons with a line's tokens settle on numbers,
-/// and on the bytes only for literals longer than [`EXACT_HASH_LEN`]. The keys and the words'
-/// literal ends are derived from the words ([`Template::rehash`]), so they never make two
-/// templates differ.
+/// A template: its words, the index of its gap if any, and, when all its words are literals,
+/// the masked line of the lines it matches, so that the common test of a line against a
+/// template is one comparison of byte strings. The masked line and the words' literal ends are
+/// derived from the words ([`Template::rehash`]), so they never make two templates differ.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Template {
     pub(crate) words: Vec<Word>,
     pub(crate) gap: Option<usize>,
-    lits: Vec<LitKey>,
+    /// The masked line of the lines this template matches when all its words are literals
+    /// without a space (each followed by a space, as [`Masked::joined`] writes it): then a
+    /// line matches exactly when its masked line equals this.
+    joined: Option<Box<[u8]>>,
     /// [`Word::literal_ends`] of every word, read for each parameter of each line.
     ends: Vec<(u32, u32)>,
 }
-
-/// Length and masked-form hash of a template's literal word; `len` is [`NOT_LIT`] for other
-/// words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-struct LitKey {
-    hash: u64,
-    len: u32,
-}
-
-/// [`LitKey::len`] of a word that is not a literal (no masked word is this long).
-const NOT_LIT: u32 = u32::MAX;
 
 impl Template {
     /// A template of these words (`gap` must point at the gap word, if any).
@@ -220,29 +211,16 @@ impl Template {
         let mut t = Template {
             words,
             gap,
-            lits: Vec::new(),
+            joined: None,
             ends: Vec::new(),
         };
         t.rehash();
         t
     }
 
-    /// Recompute the literal hashes and ends after the words changed.
+    /// Recompute the masked line and the literal ends after the words changed.
     pub(crate) fn rehash(&mut self) {
-        self.lits = self
-            .words
-            .iter()
-            .map(|w| match w {
-                Word::Lit(l) => LitKey {
-                    hash: hash_bytes(l),
-                    len: u32::try_from(l.len()).unwrap_or(NOT_LIT - 1),
-                },
-                _ => LitKey {
-                    hash: 0,
-                    len: NOT_LIT,
-                },
-            })
-            .collect();
+        self.joined = self.joined_form();
         self.ends = self
             .words
             .iter()
@@ -256,6 +234,24 @@ impl Template {
             .collect();
     }
 
+    /// See [`Template::joined`].
+    fn joined_form(&self) -> Option<Box<[u8]>> {
+        if self.gap.is_some() {
+            return None;
+        }
+        let mut j = Vec::new();
+        for w in &self.words {
+            match w {
+                Word::Lit(l) if !l.contains(&b' ') => {
+                    j.extend_from_slice(l);
+                    j.push(b' ');
+                }
+                _ => return None,
+            }
+        }
+        Some(j.into())
+    }
+
     /// [`Word::literal_ends`] of word `j`, as computed when the words last changed.
     #[inline]
     pub(crate) fn literal_ends(&self, j: usize) -> (usize, usize) {
@@ -266,26 +262,9 @@ impl Template {
     /// Whether word `i` matches the line's token `t`.
     #[inline]
     fn word_matches(&self, i: usize, ml: Masked<'_>, t: usize) -> bool {
-        self.word_matches_token(&self.words[i], self.lits[i], ml, &ml.tokens()[t])
-    }
-
-    /// Whether word `w` (with its key `k`) matches token `t` of the line. A literal is settled
-    /// by length and hash: equal lengths and hashes prove equal bytes up to
-    /// [`EXACT_HASH_LEN`] bytes (see [`hash_bytes`]), and only longer literals compare bytes.
-    #[inline(always)]
-    fn word_matches_token(&self, w: &Word, k: LitKey, ml: Masked<'_>, t: &Token) -> bool {
-        if k.len == NOT_LIT {
-            return w.matches(ml.masked_form(t));
-        }
-        if k.len as usize != t.masked_len() || k.hash != t.hash() {
-            return false;
-        }
-        if k.len as usize <= EXACT_HASH_LEN {
-            return true;
-        }
-        match w {
-            Word::Lit(l) => same_bytes(l, ml.masked_form(t)),
-            _ => false,
+        match &self.words[i] {
+            Word::Lit(l) => same_bytes(l, ml.masked(t)),
+            w => w.matches(ml.masked(t)),
         }
     }
 
@@ -334,15 +313,16 @@ impl Template {
     pub(crate) fn matches(&self, ml: Masked<'_>) -> bool {
         let n = ml.len();
         let m = self.words.len();
+        if let Some(j) = &self.joined {
+            return **j == *ml.joined();
+        }
         match self.gap {
             None => {
                 n == m
-                    && self
-                        .words
-                        .iter()
-                        .zip(&self.lits)
-                        .zip(ml.tokens())
-                        .all(|((w, &k), t)| self.word_matches_token(w, k, ml, t))
+                    && self.words.iter().zip(ml.tokens()).all(|(w, t)| match w {
+                        Word::Lit(l) => same_bytes(l, ml.masked_form(t)),
+                        w => w.matches(ml.masked_form(t)),
+                    })
             }
             Some(g) => {
                 n + 1 >= m
@@ -360,11 +340,8 @@ impl Template {
         if m == 0 || ml.len() != m || self.gap.is_some() {
             return if m == 0 && ml.is_empty() { 1.0 } else { 0.0 };
         }
-        let toks = ml.tokens();
         let same = (0..m)
-            .filter(|&i| {
-                matches!(&self.words[i], Word::Lit(l) if self.lits[i].hash == toks[i].hash() && **l == *ml.masked(i))
-            })
+            .filter(|&i| matches!(&self.words[i], Word::Lit(l) if same_bytes(l, ml.masked(i))))
             .count();
         same as f64 / m as f64
     }
