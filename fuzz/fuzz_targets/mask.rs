@@ -70,10 +70,21 @@ fuzz_target!(|input: &[u8]| {
             ml.truncated() && i + 1 == n,
             "tail only at the end"
         );
-        // Equal masked forms hash alike (the miner keys on the hashes).
-        let h = *by_form.entry(form).or_insert(t.hash());
-        assert_eq!(h, t.hash());
+        // The masked line puts a space after each form, so no form may hold one.
+        assert!(!form.contains(&b' '), "token {i}'s masked form holds a space");
+        // Equal masked forms hash alike (the miner's families key on the hashes).
+        let h = *by_form.entry(form).or_insert(ml.view().token_hash(t));
+        assert_eq!(h, ml.view().token_hash(t));
     }
+    // The masked line is the forms in order, each followed by a space, and at most one byte
+    // longer than the line.
+    let mut joined = Vec::new();
+    for i in 0..n {
+        joined.extend_from_slice(ml.masked(i));
+        joined.push(b' ');
+    }
+    assert_eq!(ml.view().joined(), joined.as_slice());
+    assert!(joined.len() <= line.len() + 1);
 
     // The borrowed view reads the same line.
     let view = ml.view();
@@ -105,6 +116,7 @@ fuzz_target!(|input: &[u8]| {
         let b = batch.get(k).expect("stored line");
         assert_eq!(b.tokens(), ml.tokens());
         assert_eq!(b.skeleton_hash(), ml.skeleton_hash());
+        assert_eq!(b.joined(), ml.view().joined());
         for i in 0..n {
             assert_eq!(b.masked(i), ml.masked(i));
         }
