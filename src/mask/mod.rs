@@ -393,7 +393,7 @@ impl Masker {
     }
 
     /// Tokenise and mask `line` into `out` (cleared first). Bytes past 1 GiB are ignored
-    /// (offsets are 32-bit and the masked forms sit after a copy of the line; the input stage
+    /// (offsets are 32-bit and the masked line is at most one byte longer; the input stage
     /// caps lines far below that).
     ///
     /// `out` receives the masked line: each token's masked form followed by one space (see
