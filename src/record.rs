@@ -620,11 +620,12 @@ fn level_token(t: &[u8], letters: bool) -> Option<Level> {
     if !may_be_level(t) {
         return None;
     }
-    bracketed_level(t, letters)
+    level_in_token(t, letters)
 }
 
-/// [`level_token`] of a token that passed [`may_be_level`].
-fn bracketed_level(t: &[u8], letters: bool) -> Option<Level> {
+/// [`level_token`] of a token that passed [`may_be_level`]: strips brackets or a trailing
+/// colon and reads the word.
+fn level_in_token(t: &[u8], letters: bool) -> Option<Level> {
     let mut w = t;
     if let [open, inner @ .., close] = w {
         if matches!((open, close), (b'[', b']') | (b'<', b'>') | (b'(', b')')) {
